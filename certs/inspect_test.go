@@ -1,10 +1,17 @@
 package certs_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +138,66 @@ func colonHex(b []byte) string {
 		parts[i] = fmt.Sprintf("%02X", c)
 	}
 	return strings.Join(parts, ":")
+}
+
+// TestInspectOtherCertificates covers certificates this package does not
+// make but finds in other IdPs' metadata: other key types, and certificates
+// issued by a CA.
+func TestInspectOtherCertificates(t *testing.T) {
+	ecKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := keyPair(t)
+	template := func(cn string) *x509.Certificate {
+		return &x509.Certificate{
+			SerialNumber: big.NewInt(0x0102),
+			Subject:      pkix.Name{CommonName: cn},
+			NotBefore:    t0,
+			NotAfter:     t0.Add(day),
+		}
+	}
+	create := func(t *testing.T, tmpl, parent *x509.Certificate, pub, priv any) *x509.Certificate {
+		t.Helper()
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ecTmpl, edTmpl, leafTmpl := template("ec"), template("ed"), template("leaf")
+	tests := []struct {
+		name       string
+		cert       *x509.Certificate
+		keyAlg     string
+		keyBits    int
+		issuer     string
+		selfSigned bool
+	}{
+		{name: "ECDSA P-384", cert: create(t, ecTmpl, ecTmpl, &ecKey.PublicKey, ecKey), keyAlg: "ECDSA", keyBits: 384, issuer: "CN=ec", selfSigned: true},
+		{name: "Ed25519", cert: create(t, edTmpl, edTmpl, edPub, edKey), keyAlg: "Ed25519", keyBits: 256, issuer: "CN=ed", selfSigned: true},
+		{name: "issued by a CA", cert: create(t, leafTmpl, ca.Cert, &ecKey.PublicKey, ca.Key), keyAlg: "ECDSA", keyBits: 384, issuer: "CN=" + certs.DefaultCommonName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info := certs.Inspect(tt.cert, t0)
+			if info.KeyAlgorithm != tt.keyAlg || info.KeyBits != tt.keyBits {
+				t.Errorf("key %s %d bits, want %s %d", info.KeyAlgorithm, info.KeyBits, tt.keyAlg, tt.keyBits)
+			}
+			if info.Issuer != tt.issuer || info.SelfSigned != tt.selfSigned {
+				t.Errorf("issuer %q self-signed %v, want %q %v", info.Issuer, info.SelfSigned, tt.issuer, tt.selfSigned)
+			}
+			if info.Serial != "102" {
+				t.Errorf("serial %q, want 102", info.Serial)
+			}
+		})
+	}
 }

@@ -45,6 +45,7 @@ type KeyModeError struct {
 	Mode fs.FileMode // permission bits of the file
 }
 
+// Error says which file is exposed and how to fix it.
 func (e *KeyModeError) Error() string {
 	return fmt.Sprintf("key file %s is readable by others (mode %04o); run chmod 600 %s", e.Path, e.Mode.Perm(), e.Path)
 }
@@ -69,8 +70,19 @@ func (kp *KeyPair) WriteFiles(dir string) (keyPath, certPath string, err error) 
 		return "", "", fmt.Errorf("write key pair: encode private key: %w", err)
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: pemPKCS8Key, Bytes: keyDER})
+	dirExisted, err := exists(dir)
+	if err != nil {
+		return "", "", fmt.Errorf("write key pair: %w", err)
+	}
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return "", "", fmt.Errorf("write key pair: %w", err)
+	}
+	if !dirExisted {
+		// MkdirAll applies the umask; the mode we promise must not
+		// depend on it.
+		if err := os.Chmod(dir, dirMode); err != nil {
+			return "", "", fmt.Errorf("write key pair: %w", err)
+		}
 	}
 	keyPath = filepath.Join(dir, KeyFile)
 	certPath = filepath.Join(dir, CertFile)

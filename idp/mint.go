@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/beevik/etree"
 
 	"github.com/breakglass-dev/breakglass/certs"
@@ -398,14 +399,14 @@ func splitRoleValue(v string) (provider, role string, providerFirst, ok bool) {
 	return "", "", false, false
 }
 
-// replaceAccount swaps the account field (the fifth) of an ARN.
-func replaceAccount(arn, account string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 {
-		return arn
+// replaceAccount swaps the account of an ARN.
+func replaceAccount(s, account string) string {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return s
 	}
-	parts[4] = account
-	return strings.Join(parts, ":")
+	a.AccountID = account
+	return a.String()
 }
 
 // tamper changes RO to Ops in every Role value after signing, the privilege

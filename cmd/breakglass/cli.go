@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,6 +49,7 @@ type cli struct {
 	getenv func(string) string
 	now    func() time.Time
 	log    *slog.Logger
+	usages map[*flag.FlagSet]string // a subcommand's argument synopsis
 }
 
 // command is one subcommand: its name path ("certs new"), a one-line summary
@@ -58,13 +60,9 @@ type command struct {
 	run     func(c *cli, ctx context.Context, args []string) error
 }
 
-// commands is filled by the files of this package, one per command group.
-var commands = map[string]command{}
-
-func register(cmds ...command) {
-	for _, c := range cmds {
-		commands[c.name] = c
-	}
+// commands lists every subcommand; each group lives in its own file.
+func commands() []command {
+	return slices.Concat(certsCommands(), idpCommands(), landscapeCommands())
 }
 
 // run executes one breakglass invocation and returns the process exit code.
@@ -113,11 +111,14 @@ func (c *cli) main(ctx context.Context, args []string) int {
 	return c.exit(cmd.name, err)
 }
 
-// lookup finds the longest registered command name that prefixes args.
+// lookup finds the longest command name that prefixes args.
 func lookup(args []string) (command, []string, bool) {
 	for n := min(2, len(args)); n > 0; n-- {
-		if cmd, ok := commands[strings.Join(args[:n], " ")]; ok {
-			return cmd, args[n:], true
+		name := strings.Join(args[:n], " ")
+		for _, cmd := range commands() {
+			if cmd.name == name {
+				return cmd, args[n:], true
+			}
 		}
 	}
 	return command{}, nil, false
@@ -151,30 +152,33 @@ func (c *cli) usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: breakglass [--log-level L] [--log-format text|json] COMMAND [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-20s %s\n", n, commands[n].summary)
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, cmd := range cmds {
+		fmt.Fprintf(w, "  %-20s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'breakglass COMMAND -h' for the flags of a command.")
 }
 
-// flagSet returns a flag set for a subcommand whose -h prints to stdout and
-// whose parse errors become usage errors.
+// flagSet returns a flag set for a subcommand. Its -h prints the usage
+// (once, to stdout, through parse); its parse errors become usage errors.
 func (c *cli) flagSet(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(c.stdout, "Usage: breakglass %s %s\n\nFlags:\n", name, args)
-		fs.SetOutput(c.stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // flag.Parse calls it on errors too; parse prints help itself
+	if c.usages == nil {
+		c.usages = map[*flag.FlagSet]string{}
 	}
+	c.usages[fs] = args
 	return fs
+}
+
+func (c *cli) printUsage(fs *flag.FlagSet) {
+	fmt.Fprintf(c.stdout, "Usage: breakglass %s %s\n\nFlags:\n", fs.Name(), c.usages[fs])
+	fs.SetOutput(c.stdout)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }
 
 // parse parses flags, printing usage for -h and wrapping errors as usage
@@ -185,7 +189,7 @@ func (c *cli) parse(fs *flag.FlagSet, args []string) error {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				c.printUsage(fs)
 				return flag.ErrHelp
 			}
 			return usageError{err}
