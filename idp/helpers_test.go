@@ -1,11 +1,9 @@
 package idp_test
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +14,6 @@ import (
 	"github.com/breakglass-dev/breakglass/certs"
 	"github.com/breakglass-dev/breakglass/idp"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // fixedNow is the clock of every golden test.
 var fixedNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -112,28 +108,6 @@ func newProvider(t testing.TB, edit func(*idp.Config)) *idp.Provider {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// golden compares got with testdata/<name>, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from golden file %s (run go test ./idp -update if the change is intended)\ngot:\n%s\nwant:\n%s", t.Name(), path, got, want)
-	}
 }
 
 // xmlsecPath returns the xmlsec1 binary; the reference XML-DSig

@@ -13,6 +13,7 @@ import (
 
 	"github.com/breakglass-dev/breakglass/certs"
 	"github.com/breakglass-dev/breakglass/idp"
+	"github.com/breakglass-dev/breakglass/internal/golden"
 )
 
 // metadataCertPEM returns the signing certificates published in md, as PEM.
@@ -50,12 +51,12 @@ func TestGoldenResponses(t *testing.T) {
 		t.Run(string(mode), func(t *testing.T) {
 			p := newProvider(t, func(c *idp.Config) { c.Apps[0].Sign = mode })
 			r := mint(t, p, idp.MintRequest{User: "alice", Groups: []string{groupRole1RO, groupRole2RO}})
-			golden(t, "response-"+string(mode)+".xml", r.XML)
+			golden.Check(t, "golden/response-"+string(mode)+".xml", r.XML)
 		})
 	}
 	t.Run("sha1", func(t *testing.T) {
 		p := newProvider(t, func(c *idp.Config) { c.Apps[0].SignatureAlgorithm = idp.RSASHA1 })
-		golden(t, "response-sha1.xml", mint(t, p, idp.MintRequest{User: "bob"}).XML)
+		golden.Check(t, "golden/response-sha1.xml", mint(t, p, idp.MintRequest{User: "bob"}).XML)
 	})
 }
 
@@ -65,7 +66,7 @@ func TestGoldenMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "metadata.xml", md)
+	golden.Check(t, "golden/metadata.xml", md)
 
 	t.Run("rollover", func(t *testing.T) {
 		p := newProvider(t, func(c *idp.Config) { c.Next = testKeyPair(t, "testdata/next") })
@@ -73,7 +74,7 @@ func TestGoldenMetadata(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "metadata-rollover.xml", md)
+		golden.Check(t, "golden/metadata-rollover.xml", md)
 		if got := len(metadataCertPEM(t, md)); got != 2 {
 			t.Errorf("signing certificates during rollover: got %d, want 2", got)
 		}

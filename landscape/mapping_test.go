@@ -2,44 +2,19 @@ package landscape
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/breakglass-dev/breakglass/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update if the change is intended)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 func TestDefaultMappingTable(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteMappingTable(&buf, Default().Mapping()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "default-mapping.txt", buf.Bytes())
+	golden.Check(t, "default-mapping.txt", buf.Bytes())
 }
 
 // TestDefaultMapping checks the rows against the seed's mapping table.
