@@ -424,3 +424,39 @@ func TestRotate(t *testing.T) {
 		t.Error("response not signed with the rotated key")
 	}
 }
+
+func TestSessionTags(t *testing.T) {
+	p := newProvider(t, func(c *idp.Config) {
+		c.Directory.Users[1].Attributes["department"] = "SRE"
+		c.Apps[0].PrincipalTags = map[string]string{"Department": "department", "CostCenter": "cost_center"}
+		c.Apps[0].TransitiveTagKeys = []string{"Department"}
+		c.Apps[0].NameIDFormat = idp.NameIDFormatEmail
+		c.Apps[0].NameIDAttribute = "email"
+	})
+	r := mint(t, p, idp.MintRequest{User: "bob"})
+	golden.Check(t, "golden/response-tags.xml", r.XML)
+	as := assertion(t, r)
+	if got := attrValues(as, idp.AttributePrincipalTag+"Department"); !slices.Equal(got, []string{"SRE"}) {
+		t.Errorf("PrincipalTag:Department got %q, want [SRE]", got)
+	}
+	if got := attrValues(as, idp.AttributePrincipalTag+"CostCenter"); got != nil {
+		t.Errorf("a tag whose attribute the user lacks is sent: %q", got)
+	}
+	if got := attrValues(as, idp.AttributeTransitiveTagKeys); !slices.Equal(got, []string{"Department"}) {
+		t.Errorf("TransitiveTagKeys got %q", got)
+	}
+	nid := as.FindElement("Subject/NameID")
+	if nid.Text() != "bob@example.com" || nid.SelectAttrValue("Format", "") != idp.NameIDFormatEmail {
+		t.Errorf("NameID %q format %q", nid.Text(), nid.SelectAttrValue("Format", ""))
+	}
+}
+
+func TestRegionalACS(t *testing.T) {
+	p := newProvider(t, func(c *idp.Config) { c.Apps[0].ACS = idp.RegionalSignInURL("us-east-2") })
+	r := mint(t, p, idp.MintRequest{User: "bob"})
+	want := "https://us-east-2.signin.aws.amazon.com/saml"
+	got := assertion(t, r).FindElement("Subject/SubjectConfirmation/SubjectConfirmationData").SelectAttrValue("Recipient", "")
+	if r.Destination != want || got != want {
+		t.Errorf("Destination %q, Recipient %q, want %q", r.Destination, got, want)
+	}
+}
