@@ -47,7 +47,7 @@ type KeyModeError struct {
 
 // Error says which file is exposed and how to fix it.
 func (e *KeyModeError) Error() string {
-	return fmt.Sprintf("key file %s is readable by others (mode %04o); run chmod 600 %s", e.Path, e.Mode.Perm(), e.Path)
+	return fmt.Sprintf("key file %s is open to group or others (mode %04o); run chmod 600 %s", e.Path, e.Mode.Perm(), e.Path)
 }
 
 // WriteFiles stores kp in dir as KeyFile (the key as PKCS #8 "PRIVATE KEY"

@@ -1,6 +1,8 @@
 package idp
 
 import (
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -26,18 +28,27 @@ const (
 // SignMode says which elements of a Response carry an enveloped signature.
 type SignMode string
 
+// The sign modes.
 const (
-	SignAssertion SignMode = "assertion" // default; AWS's SP metadata sets WantAssertionsSigned
-	SignResponse  SignMode = "response"
-	SignBoth      SignMode = "both"
+	// SignAssertion signs the Assertion only: the default, since AWS's SP
+	// metadata sets WantAssertionsSigned.
+	SignAssertion SignMode = "assertion"
+	// SignResponse signs the Response only, leaving the Assertion unsigned.
+	SignResponse SignMode = "response"
+	// SignBoth signs the Assertion, then the Response around it.
+	SignBoth SignMode = "both"
 )
 
 // SignatureAlgorithm names the XML-DSig signature and digest pair.
 type SignatureAlgorithm string
 
+// The signature algorithms.
 const (
-	RSASHA256 SignatureAlgorithm = "rsa-sha256" // default
-	RSASHA1   SignatureAlgorithm = "rsa-sha1"
+	// RSASHA256 is RSA PKCS#1 v1.5 with SHA-256 digests: the default.
+	RSASHA256 SignatureAlgorithm = "rsa-sha256"
+	// RSASHA1 is RSA PKCS#1 v1.5 with SHA-1 digests, for reproducing
+	// legacy IdPs.
+	RSASHA1 SignatureAlgorithm = "rsa-sha1"
 )
 
 // App is an AWS federation app modelled on Okta's "AWS Account Federation":
@@ -90,6 +101,13 @@ type App struct {
 	// (Conditions and SubjectConfirmationData NotOnOrAfter). Zero means 5
 	// minutes, the window AWS allows for redeeming an assertion.
 	AssertionLifetime time.Duration
+}
+
+// clone returns a copy of a that shares no map or slice with it.
+func (a App) clone() App {
+	a.PrincipalTags = maps.Clone(a.PrincipalTags)
+	a.TransitiveTagKeys = slices.Clone(a.TransitiveTagKeys)
+	return a
 }
 
 // RegionalSignInURL returns the AWS sign-in SAML endpoint of a region; an

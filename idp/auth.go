@@ -51,6 +51,14 @@ func (p *Provider) CheckPassword(username, password string) error {
 	return nil
 }
 
+// HasUser reports whether the directory has the user.
+func (p *Provider) HasUser(username string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	_, ok := p.users[username]
+	return ok
+}
+
 // NeedsTOTP reports whether the user is enrolled in TOTP.
 func (p *Provider) NeedsTOTP(username string) bool {
 	p.mu.RLock()

@@ -59,6 +59,8 @@ type MintRequest struct {
 	InResponseTo string
 	// MFA records that the user authenticated with a second factor.
 	MFA bool
+	// AuthnInstant is when the user authenticated. Zero means now.
+	AuthnInstant time.Time
 	// IgnoreDisabled mints even when the app is disabled, as the
 	// administrator who has just enabled it would see.
 	IgnoreDisabled bool
@@ -95,6 +97,7 @@ type draft struct {
 	inResponseTo                             string
 	nameID, nameIDFormat                     string
 	issueInstant, notBefore, notOnOrAfter    time.Time
+	authnInstant                             time.Time
 	authnContext                             string
 	sessionIndex                             string
 	attrs                                    []attribute
@@ -170,19 +173,18 @@ func (p *Provider) Mint(ctx context.Context, req MintRequest) (*Response, error)
 	if err != nil {
 		return nil, fmt.Errorf("mint for %q: %w", req.User, err)
 	}
+	roles := d.values(AttributeRole)
 	if faults[FaultTampered] {
-		tamper(doc)
+		roles = tamper(doc)
 	}
-	doc.WriteSettings.CanonicalEndTags = false
+	// Escape CR, LF and tab in text and attribute values as character
+	// references, as canonical XML does: written raw, a parser would
+	// normalise them and the signed bytes would no longer match.
+	doc.WriteSettings.CanonicalText = true
+	doc.WriteSettings.CanonicalAttrVal = true
 	out, err := doc.WriteToBytes()
 	if err != nil {
 		return nil, fmt.Errorf("serialize response: %w", err)
-	}
-	var roles []string
-	for _, at := range d.attrs {
-		if at.name == AttributeRole {
-			roles = at.values
-		}
 	}
 	return &Response{
 		ID: respID, AssertionID: assertionID, XML: out, Destination: d.destination,
@@ -246,6 +248,10 @@ func (p *Provider) draft(req MintRequest, faults faultSet) (*draft, *app, error)
 	if req.MFA {
 		d.authnContext = authnMFA
 	}
+	d.authnInstant = req.AuthnInstant.UTC()
+	if req.AuthnInstant.IsZero() || req.AuthnInstant.After(now) {
+		d.authnInstant = now
+	}
 	d.attrs = append(d.attrs,
 		attribute{AttributeRole, roles},
 		attribute{AttributeRoleSessionName, []string{userAttribute(u, a.RoleSessionNameAttribute)}},
@@ -272,6 +278,16 @@ func (p *Provider) draft(req MintRequest, faults faultSet) (*draft, *app, error)
 	return d, a, nil
 }
 
+// values returns the values of the named attribute in the draft.
+func (d *draft) values(name string) []string {
+	for _, at := range d.attrs {
+		if at.name == name {
+			return at.values
+		}
+	}
+	return nil
+}
+
 // userAttribute reads a profile attribute; "" and "username" mean the
 // username.
 func userAttribute(u User, name string) string {
@@ -283,6 +299,8 @@ func userAttribute(u User, name string) string {
 
 // applyFaults edits the draft as each fault prescribes.
 func applyFaults(d *draft, a *app, f faultSet) {
+	issued := d.issueInstant
+	defer func() { d.authnInstant = d.authnInstant.Add(d.issueInstant.Sub(issued)) }()
 	if f[FaultIssuedInPast] {
 		d.issueInstant = d.issueInstant.Add(-skew)
 		d.notBefore = d.issueInstant
@@ -409,14 +427,39 @@ func replaceAccount(s, account string) string {
 	return a.String()
 }
 
-// tamper changes RO to Ops in every Role value after signing, the privilege
-// escalation an attacker who can edit a captured response would try.
-func tamper(doc *etree.Document) {
+// tamper edits the signed assertion after signing, as an attacker who can
+// change a captured response would: every Role value is escalated (an _RO
+// role becomes _Ops, any other gains an "Admin" suffix). Without a Role
+// attribute the RoleSessionName is changed instead, so a signed byte always
+// changes. It returns the Role values as they now read.
+func tamper(doc *etree.Document) []string {
+	var roles []string
+	var sessionName *etree.Element
 	for _, v := range doc.FindElements("//AttributeValue") {
-		if parent := v.Parent(); parent != nil && parent.SelectAttrValue("Name", "") == AttributeRole {
-			v.SetText(strings.ReplaceAll(v.Text(), "_RO", "_Ops"))
+		switch v.Parent().SelectAttrValue("Name", "") {
+		case AttributeRole:
+			text := v.Text()
+			if strings.Contains(text, "_RO") {
+				text = strings.ReplaceAll(text, "_RO", "_Ops")
+			} else if provider, role, providerFirst, ok := splitRoleValue(text); ok {
+				if providerFirst {
+					text = provider + "," + role + "Admin"
+				} else {
+					text = role + "Admin," + provider
+				}
+			} else {
+				text += "Admin"
+			}
+			v.SetText(text)
+			roles = append(roles, text)
+		case AttributeRoleSessionName:
+			sessionName = v
 		}
 	}
+	if roles == nil && sessionName != nil {
+		sessionName.SetText(sessionName.Text() + ".admin")
+	}
+	return roles
 }
 
 // build serializes the draft into a signed Response document.
@@ -468,7 +511,7 @@ func (d *draft) build(respID, assertionID string) (*etree.Document, error) {
 	cond.CreateElement("saml2:AudienceRestriction").CreateElement("saml2:Audience").SetText(d.audience)
 
 	authn := as.CreateElement("saml2:AuthnStatement")
-	authn.CreateAttr("AuthnInstant", d.issueInstant.Format(timeFormat))
+	authn.CreateAttr("AuthnInstant", d.authnInstant.Format(timeFormat))
 	authn.CreateAttr("SessionIndex", assertionID)
 	authn.CreateElement("saml2:AuthnContext").CreateElement("saml2:AuthnContextClassRef").SetText(d.authnContext)
 

@@ -460,3 +460,53 @@ func TestRegionalACS(t *testing.T) {
 		t.Errorf("Destination %q, Recipient %q, want %q", r.Destination, got, want)
 	}
 }
+
+// TestXMLSecTamperedOpsOnly: the tampered fault must break the signature
+// for a user whose roles are all Ops too.
+func TestXMLSecTamperedOpsOnly(t *testing.T) {
+	p := newProvider(t, func(c *idp.Config) { c.Now = time.Now; c.Rand = nil })
+	r := mint(t, p, idp.MintRequest{User: "bob", Faults: []idp.Fault{idp.FaultTampered}})
+	md, _ := p.Metadata()
+	if ok, _ := xmlsecVerify(t, r.XML, metadataCertPEM(t, md)[0], "Assertion"); ok {
+		t.Error("xmlsec1 accepts a tampered response")
+	}
+	if len(r.Roles) != 1 || !strings.HasSuffix(r.Roles[0], "Admin") {
+		t.Errorf("Roles report %q, want the tampered value", r.Roles)
+	}
+}
+
+// TestXMLSecControlCharacters: CR, LF and tab in signed values survive
+// serialization, so the signature still verifies.
+func TestXMLSecControlCharacters(t *testing.T) {
+	for _, mode := range []idp.SignMode{idp.SignAssertion, idp.SignResponse, idp.SignBoth} {
+		t.Run(string(mode), func(t *testing.T) {
+			p := newProvider(t, func(c *idp.Config) {
+				c.Now, c.Rand = time.Now, nil
+				c.Apps[0].Sign = mode
+				c.Directory.Users[1].Attributes["email"] = "bob\r\n\t@example.com"
+			})
+			r := mint(t, p, idp.MintRequest{User: "bob", InResponseTo: "a\rb\tc"})
+			md, _ := p.Metadata()
+			el := "Assertion"
+			if mode == idp.SignResponse {
+				el = "Response"
+			}
+			if ok, out := xmlsecVerify(t, r.XML, metadataCertPEM(t, md)[0], el); !ok {
+				t.Errorf("xmlsec1 rejects a response with control characters:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestNewRejectsUnknownSigning(t *testing.T) {
+	for name, edit := range map[string]func(*idp.Config){
+		"sign mode": func(c *idp.Config) { c.Apps[0].Sign = "Both" },
+		"algorithm": func(c *idp.Config) { c.Apps[0].SignatureAlgorithm = "rsa-sha512" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := idp.New(testConfig(t, edit)); err == nil {
+				t.Error("New accepted it")
+			}
+		})
+	}
+}

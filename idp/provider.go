@@ -149,7 +149,17 @@ func New(cfg Config) (*Provider, error) {
 			errs = append(errs, fmt.Errorf("app %q: %w", a.ID, err))
 			continue
 		}
-		p.apps[a.ID] = &app{App: a, filter: gf}
+		switch a.Sign {
+		case "", SignAssertion, SignResponse, SignBoth:
+		default:
+			errs = append(errs, fmt.Errorf("app %q: sign %q: want %s, %s or %s", a.ID, a.Sign, SignAssertion, SignResponse, SignBoth))
+		}
+		switch a.SignatureAlgorithm {
+		case "", RSASHA256, RSASHA1:
+		default:
+			errs = append(errs, fmt.Errorf("app %q: signature algorithm %q: want %s or %s", a.ID, a.SignatureAlgorithm, RSASHA256, RSASHA1))
+		}
+		p.apps[a.ID] = &app{App: a.clone(), filter: gf}
 		p.appOrder = append(p.appOrder, a.ID)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -170,7 +180,7 @@ func (p *Provider) Apps() []App {
 	defer p.mu.RUnlock()
 	out := make([]App, 0, len(p.appOrder))
 	for _, id := range p.appOrder {
-		out = append(out, p.apps[id].App)
+		out = append(out, p.apps[id].App.clone())
 	}
 	return out
 }
@@ -183,7 +193,7 @@ func (p *Provider) App(id string) (App, error) {
 	if !ok {
 		return App{}, fmt.Errorf("app %q: %w", id, ErrUnknownApp)
 	}
-	return a.App, nil
+	return a.App.clone(), nil
 }
 
 // SetAppEnabled switches an app on or off (the IdP administrator's first

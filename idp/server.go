@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,13 +29,14 @@ import (
 //go:embed web
 var webFS embed.FS
 
-var pages = template.Must(template.ParseFS(webFS, "web/pages.html"))
+var pages = template.Must(template.ParseFS(webFS, "web/templates/pages.html"))
 
 // Limits on what the HTTP IdP reads from a client.
 const (
 	maxFormBytes     = 64 << 10  // a sign-in or SSO form
 	maxSAMLRequest   = 64 << 10  // the base64 SAMLRequest parameter
 	maxInflatedBytes = 256 << 10 // an AuthnRequest after DEFLATE
+	maxUsername      = 256
 	sessionCookie    = "bg_idp_session"
 	csrfCookie       = "bg_idp_csrf"
 )
@@ -55,11 +57,20 @@ type HandlerConfig struct {
 
 type session struct {
 	user    string
-	pending bool   // password accepted, TOTP still to come
-	ret     string // where to go once the TOTP step is done
+	pending bool      // password accepted, TOTP still to come
+	ret     string    // where to go once the TOTP step is done
+	authnAt time.Time // when the user signed in
+	mfa     bool      // the sign-in included a TOTP code
 	csrf    string
 	expires time.Time
 }
+
+// pendingLifetime bounds the time between the password and the TOTP step.
+const pendingLifetime = 5 * time.Minute
+
+// sweepAbove is the session count above which every new session first
+// drops the expired ones, so abandoned sessions cannot pile up.
+const sweepAbove = 1024
 
 type server struct {
 	p        *Provider
@@ -94,11 +105,18 @@ func (p *Provider) Handler(cfg HandlerConfig) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+MetadataPath, s.metadata)
-	static, err := fs.Sub(webFS, "web")
+	static, err := fs.Sub(webFS, "web/static")
 	if err != nil {
-		panic(err) // "web" is a valid path in the embedded tree
+		panic(err) // a valid path in the embedded tree
 	}
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /login/totp", s.loginTOTP)
@@ -216,12 +234,23 @@ func (s *server) signedIn(r *http.Request) *session {
 	return nil
 }
 
-func (s *server) startSession(w http.ResponseWriter, r *http.Request, user string, pending bool) *session {
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, user string, pending, mfa bool) *session {
 	token := randomToken()
-	sess := &session{user: user, pending: pending, csrf: randomToken(), expires: s.p.now().Add(s.lifetime)}
+	now := s.p.now()
+	sess := &session{user: user, pending: pending, mfa: mfa, authnAt: now, csrf: randomToken(), expires: now.Add(s.lifetime)}
+	if pending {
+		sess.expires = now.Add(pendingLifetime)
+	}
 	s.mu.Lock()
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		delete(s.sessions, old.Value) // no session fixation: a sign-in always gets a new token
+	}
+	if len(s.sessions) > sweepAbove {
+		for t, old := range s.sessions {
+			if !now.Before(old.expires) {
+				delete(s.sessions, t)
+			}
+		}
 	}
 	s.sessions[token] = sess
 	s.mu.Unlock()
@@ -229,10 +258,18 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, user strin
 	return sess
 }
 
-// safeReturn keeps only same-site relative paths, so the sign-in form cannot
-// be used as an open redirect.
+// safeReturn keeps only same-site absolute paths, so the sign-in form cannot
+// be used as an open redirect: no scheme or host, no "//" or "/\\" prefix,
+// and no control characters (browsers drop tabs and newlines from URLs, so
+// "/\t/evil.example" would become "//evil.example").
 func safeReturn(v string) string {
-	if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "\\\r\n") {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] == 0x7f || v[i] == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") {
 		return "/"
 	}
 	return v
@@ -270,7 +307,7 @@ func (s *server) throttled(w http.ResponseWriter, r *http.Request, username stri
 		return false
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-	s.log.Warn("sign-in throttled", "user", username, "remote", clientAddr(r))
+	s.log.Warn("sign-in throttled", "user_known", s.p.HasUser(username), "remote", clientAddr(r))
 	s.render(w, http.StatusTooManyRequests, "refusal", pageData{Title: "Too many attempts", Heading: "Too many attempts",
 		Error: fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1)})
 	return true
@@ -279,7 +316,13 @@ func (s *server) throttled(w http.ResponseWriter, r *http.Request, username stri
 func (s *server) failedLogin(w http.ResponseWriter, r *http.Request, username, ret string, totpStep bool) {
 	s.throttle.fail("user:" + username)
 	s.throttle.fail("addr:" + clientAddr(r))
-	s.log.Info("sign-in failed", "user", username, "remote", clientAddr(r), "totp", totpStep)
+	// An unknown "username" is often a password typed in the wrong field:
+	// only known usernames are logged.
+	if s.p.HasUser(username) {
+		s.log.Info("sign-in failed", "user", username, "remote", clientAddr(r), "totp", totpStep)
+	} else {
+		s.log.Info("sign-in failed", "user_known", false, "remote", clientAddr(r))
+	}
 	msg := "Sign-in failed: " + ErrBadCredentials.Error() + "."
 	if totpStep {
 		sess := s.session(r)
@@ -304,6 +347,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
+	if len(username) > maxUsername {
+		username = username[:maxUsername] // no such user; also bounds the throttle's keys
+	}
 	ret := safeReturn(r.PostFormValue("return"))
 	if s.throttled(w, r, username) {
 		return
@@ -313,7 +359,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.p.NeedsTOTP(username) {
-		sess := s.startSession(w, r, username, true)
+		sess := s.startSession(w, r, username, true, false)
 		s.mu.Lock()
 		sess.ret = ret
 		s.mu.Unlock()
@@ -321,7 +367,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.throttle.reset("user:" + username)
-	s.startSession(w, r, username, false)
+	s.startSession(w, r, username, false, false)
 	s.log.Info("signed in", "user", username, "remote", clientAddr(r), "mfa", false)
 	http.Redirect(w, r, ret, http.StatusSeeOther)
 }
@@ -347,7 +393,7 @@ func (s *server) loginTOTP(w http.ResponseWriter, r *http.Request) {
 	ret := sess.ret
 	s.mu.Unlock()
 	s.throttle.reset("user:" + sess.user)
-	s.startSession(w, r, sess.user, false)
+	s.startSession(w, r, sess.user, false, true)
 	s.log.Info("signed in", "user", sess.user, "remote", clientAddr(r), "mfa", true)
 	http.Redirect(w, r, ret, http.StatusSeeOther)
 }
@@ -404,7 +450,7 @@ func (s *server) sso(w http.ResponseWriter, r *http.Request, sess *session, appI
 		s.fail(w, r, http.StatusNotFound, "App not found", "There is no app "+strconv.Quote(appID)+".", err)
 		return
 	}
-	resp, err := s.p.Mint(r.Context(), MintRequest{App: appID, User: sess.user, InResponseTo: inResponseTo, MFA: s.p.NeedsTOTP(sess.user)})
+	resp, err := s.p.Mint(r.Context(), MintRequest{App: appID, User: sess.user, InResponseTo: inResponseTo, MFA: sess.mfa, AuthnInstant: sess.authnAt})
 	switch {
 	case errors.Is(err, ErrAppDisabled):
 		s.fail(w, r, http.StatusForbidden, a.Label+" is disabled",
@@ -473,6 +519,9 @@ func (s *server) spInitiated(w http.ResponseWriter, r *http.Request) {
 	s.sso(w, r, sess, appID, req.id, relay)
 }
 
+// ncName is the ASCII subset of xs:NCName that IDs use (SAML core 1.3.4).
+var ncName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9._-]*$`)
+
 // authnRequest is what the IdP reads from an AuthnRequest.
 type authnRequest struct {
 	id, issuer, acs string
@@ -515,8 +564,8 @@ func parseAuthnRequest(param string, deflated bool) (*authnRequest, error) {
 		return nil, errors.New("SAMLRequest is not a SAML 2.0 AuthnRequest")
 	}
 	req := &authnRequest{id: root.SelectAttrValue("ID", ""), acs: root.SelectAttrValue("AssertionConsumerServiceURL", ""), raw: data}
-	if req.id == "" || len(req.id) > 256 {
-		return nil, errors.New("AuthnRequest has no usable ID")
+	if len(req.id) > 256 || !ncName.MatchString(req.id) {
+		return nil, fmt.Errorf("AuthnRequest ID %q is not an xs:ID (SAML core 1.3.4)", req.id)
 	}
 	if iss := root.SelectElement("Issuer"); iss != nil {
 		req.issuer = strings.TrimSpace(iss.Text())
@@ -533,8 +582,9 @@ func encodeRedirect(data []byte) string {
 }
 
 // appFor finds the app an AuthnRequest is for: by its Issuer (the app's
-// audience) or its AssertionConsumerServiceURL (the app's ACS). A request
-// whose ACS is not the app's is refused, so responses never go elsewhere.
+// audience) and, when given, its AssertionConsumerServiceURL (the app's
+// ACS). A request whose ACS belongs to no app is refused, so responses never
+// go elsewhere.
 func (s *server) appFor(req *authnRequest) (string, error) {
 	for _, a := range s.p.Apps() {
 		audience, acs := a.Audience, a.ACS
@@ -548,9 +598,9 @@ func (s *server) appFor(req *authnRequest) (string, error) {
 			continue
 		}
 		if req.acs != "" && req.acs != acs {
-			return "", fmt.Errorf("AssertionConsumerServiceURL %q is not the ACS of app %q (%s)", req.acs, a.ID, acs)
+			continue // another app with this audience may own the ACS (regional endpoints)
 		}
 		return a.ID, nil
 	}
-	return "", fmt.Errorf("no app has audience %q", req.issuer)
+	return "", fmt.Errorf("no app has audience %q and ACS %q", req.issuer, req.acs)
 }

@@ -418,3 +418,102 @@ func TestServerGarbageAuthnRequests(t *testing.T) {
 		})
 	}
 }
+
+func TestServerOpenRedirectControlCharacters(t *testing.T) {
+	s := startIdP(t, nil)
+	for _, ret := range []string{"/\t/evil.example", "/\n/evil.example", "/\\evil.example", "//evil.example", "https://evil.example/", "/%0A", "javascript:alert(1)"} {
+		b := newBrowser(t, s)
+		p := b.signIn("bob", testPassword, ret)
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("return %q: status %d", ret, p.status)
+		}
+		if ret == "/%0A" {
+			if p.location != ret {
+				t.Errorf("return %q: redirected to %q, want it kept (it is an escaped path)", ret, p.location)
+			}
+			continue
+		}
+		if p.location != "/" {
+			t.Errorf("return %q: redirected to %q, want /", ret, p.location)
+		}
+	}
+}
+
+func TestServerPendingSessionGetsNoResponse(t *testing.T) {
+	s := startIdP(t, nil)
+	b := newBrowser(t, s)
+	step := b.signIn("alice", testPassword, "/app/aws/sso")
+	if !strings.Contains(step.body, "Verification code") {
+		t.Fatalf("want the code step, got %d", step.status)
+	}
+	if err := s.p.AddMember("alice", groupRole1RO, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"SAMLRequest": {deflateB64(t, authnRequest)}}.Encode()
+	for _, p := range []page{
+		b.get("/app/aws/sso"),
+		b.get(idp.SSOPath + "?" + q),
+		b.post(idp.SSOPath, url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(authnRequest))}}),
+	} {
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") || strings.Contains(p.body, "SAMLResponse") {
+			t.Errorf("before the code step: got %d to %q", p.status, p.location)
+		}
+	}
+	// The password step alone expires after a few minutes.
+	s.clock.Advance(6 * time.Minute)
+	code, _ := idp.TOTPCode(s.totp, s.clock.Now())
+	v := step.hidden()
+	v.Set("code", code)
+	if p := b.post("/login/totp", v); p.status != http.StatusForbidden {
+		t.Errorf("code for a pending session older than its lifetime: got %d, want 403", p.status)
+	}
+}
+
+func TestServerRegionalAppSharesAudience(t *testing.T) {
+	s := startIdP(t, func(c *idp.Config) {
+		west := testApp()
+		west.ID, west.Label, west.ACS = "aws-west", "AWS (us-west-2)", idp.RegionalSignInURL("us-west-2")
+		c.Apps = append(c.Apps, west)
+	})
+	b := newBrowser(t, s)
+	b.signIn("bob", testPassword, "/")
+	req := strings.Replace(authnRequest, "https://signin.aws.amazon.com/saml", "https://us-west-2.signin.aws.amazon.com/saml", 1)
+	p := b.get(idp.SSOPath + "?" + url.Values{"SAMLRequest": {deflateB64(t, req)}}.Encode())
+	if p.status != http.StatusOK || !strings.Contains(p.body, `action="https://us-west-2.signin.aws.amazon.com/saml"`) {
+		t.Errorf("got %d\n%s", p.status, p.body)
+	}
+}
+
+func TestServerAuthnContext(t *testing.T) {
+	s := startIdP(t, nil)
+	b := newBrowser(t, s)
+	if err := s.p.AddMember("alice", groupRole1RO, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	p := b.signIn("alice", testPassword, "/")
+	code, _ := idp.TOTPCode(s.totp, s.clock.Now())
+	v := p.hidden()
+	v.Set("code", code)
+	b.post("/login/totp", v)
+	signedInAt := s.clock.Now()
+	s.clock.Advance(2 * time.Hour)
+	post := b.get("/app/aws/sso")
+	xml, _ := base64.StdEncoding.DecodeString(post.hidden().Get("SAMLResponse"))
+	if want := `AuthnInstant="` + signedInAt.UTC().Format("2006-01-02T15:04:05.000Z") + `"`; !strings.Contains(string(xml), want) {
+		t.Errorf("response does not carry the sign-in time %s:\n%s", want, xml)
+	}
+	if !strings.Contains(string(xml), "TimeSyncToken") {
+		t.Errorf("a TOTP sign-in is not reported as such:\n%s", xml)
+	}
+}
+
+func TestServerNoDirectoryListing(t *testing.T) {
+	s := startIdP(t, nil)
+	b := newBrowser(t, s)
+	if p := b.get("/static/"); p.status != http.StatusNotFound {
+		t.Errorf("/static/: got %d, want 404", p.status)
+	}
+	if p := b.get("/static/style.css"); p.status != http.StatusOK {
+		t.Errorf("/static/style.css: got %d", p.status)
+	}
+}

@@ -60,21 +60,28 @@ func (p *Provider) signerFor(f faultSet) (*certs.KeyPair, error) {
 }
 
 // foreignKey returns a key pair that is in no metadata, made on first use.
+// The key is generated outside p.mu, so other callers do not wait for it.
 func (p *Provider) foreignKey() (*certs.KeyPair, error) {
+	p.mu.RLock()
+	kp := p.foreign
+	p.mu.RUnlock()
+	if kp != nil {
+		return kp, nil
+	}
+	now := p.now()
+	p.randMu.Lock()
+	kp, err := certs.New(certs.Options{
+		CommonName: "foreign IdP (not in metadata)",
+		NotBefore:  now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		Rand: p.rand,
+	})
+	p.randMu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("make foreign key: %w", err)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.foreign == nil {
-		now := p.now()
-		p.randMu.Lock()
-		kp, err := certs.New(certs.Options{
-			CommonName: "foreign IdP (not in metadata)",
-			NotBefore:  now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
-			Rand: p.rand,
-		})
-		p.randMu.Unlock()
-		if err != nil {
-			return nil, fmt.Errorf("make foreign key: %w", err)
-		}
 		p.foreign = kp
 	}
 	return p.foreign, nil

@@ -34,6 +34,11 @@ func (t *throttle) blocked(key string) time.Duration {
 func (t *throttle) fail(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.failures) > sweepAbove {
+		for k := range t.failures {
+			t.prune(k) // drops keys whose failures are all outside the window
+		}
+	}
 	t.failures[key] = append(t.prune(key), t.now())
 }
 

@@ -94,11 +94,12 @@ func (c *cli) main(ctx context.Context, args []string) int {
 	c.log = logger
 
 	rest := fs.Args()
-	if len(rest) == 0 || rest[0] == "help" {
+	if len(rest) == 0 {
+		c.usage(c.stderr)
+		return exitUsage
+	}
+	if rest[0] == "help" {
 		c.usage(c.stdout)
-		if len(rest) == 0 {
-			return exitUsage
-		}
 		return exitOK
 	}
 	cmd, cmdArgs, ok := lookup(rest)

@@ -50,7 +50,7 @@ func (c *cli) signingKeys(l *landscape.Landscape) (current, next *certs.KeyPair,
 	}
 	dir, err := c.configDir()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, usageError{err}
 	}
 	dir = filepath.Join(dir, "idp")
 	now := c.now()
@@ -60,7 +60,7 @@ func (c *cli) signingKeys(l *landscape.Landscape) (current, next *certs.KeyPair,
 		NotAfter:   now.AddDate(5, 0, 0),
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("IdP signing key in %s: %w", dir, err)
+		return nil, nil, usageError{fmt.Errorf("IdP signing key in %s: %w", dir, err)}
 	}
 	if created {
 		c.log.Info("generated the IdP signing key", "dir", dir, "not_after", kp.Cert.NotAfter.Format(time.DateOnly))
@@ -75,10 +75,14 @@ func (c *cli) newIdP(l *landscape.Landscape, url string) (*idp.Provider, error) 
 		return nil, err
 	}
 	dir, apps := l.IdP()
-	return idp.New(idp.Config{
+	p, err := idp.New(idp.Config{
 		EntityID: l.IdentityProvider.EntityID, URL: url,
 		Directory: dir, Apps: apps, Signing: current, Next: next, Now: c.now,
 	})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return p, nil
 }
 
 func parseFaults(names []string) ([]idp.Fault, error) {
@@ -103,12 +107,17 @@ func (c *cli) idpMint(ctx context.Context, args []string) error {
 	fs.Var(&faults, "fault", "build in a fault knob (repeatable; see --list-faults)")
 	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
 	appID := fs.String("app", "", "federation app id (default: the landscape's first app)")
-	format := fs.String("format", "base64", "output: base64 (the SAMLResponse) or xml")
+	format := fs.String("format", "base64", "output: base64 (the SAMLResponse) or xml; with --list-faults: text or json")
 	list := fs.Bool("list-faults", false, "list the fault knobs and exit")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if *list {
+		switch *format {
+		case "base64", "text", "json":
+		default:
+			return usagef("--format with --list-faults must be text or json, not %q", *format)
+		}
 		return c.listFaults(*format)
 	}
 	if fs.NArg() > 0 {

@@ -163,3 +163,31 @@ func TestServe(t *testing.T) {
 		t.Fatal("serve did not stop after interrupt")
 	}
 }
+
+func TestSetUpErrorsExit2(t *testing.T) {
+	t.Run("no command", func(t *testing.T) {
+		r := breakglass(t, t.TempDir())
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "Usage:") {
+			t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("signing key open to others", func(t *testing.T) {
+		dir := t.TempDir()
+		if r := breakglass(t, dir, "idp", "metadata"); r.code != 0 {
+			t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+		}
+		if err := os.Chmod(filepath.Join(dir, "idp", "signing.key"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := breakglass(t, dir, "idp", "metadata")
+		if r.code != 2 || !strings.Contains(r.stderr, "chmod 600") {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
+	t.Run("list faults as json", func(t *testing.T) {
+		r := breakglass(t, t.TempDir(), "idp", "mint", "--list-faults", "--format", "json")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "[") {
+			t.Errorf("exit %d\n%s", r.code, r.stdout)
+		}
+	})
+}
