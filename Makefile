@@ -28,7 +28,7 @@ test: deps ## run every test with the race detector (installs xmlsec1 when missi
 
 .PHONY: bench
 bench: ## benchmark the hot paths against the bare crypto/rsa limit
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS) | tee bench.out | $(GO) run ./internal/benchreport
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count=5 $(PKGS) | tee bench.out | $(GO) run ./internal/benchreport
 
 .PHONY: lint
 lint: ## gofmt, go vet, and golangci-lint when it is installed

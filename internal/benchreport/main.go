@@ -1,11 +1,15 @@
 // Command benchreport reads `go test -bench` output on stdin and prints, for
-// every benchmark with an "op" and a "limit" sub-benchmark, the line
+// every benchmark that reports the metrics op-ns/op (the hot path) and
+// limit-ns/op (the cryptographic limit measured in the same iterations), the
+// line
 //
 //	bench <name> ns_op=N limit_ns_op=N ratio=R
 //
-// where name is the benchmark's name without "Benchmark", lower-cased, and
-// R = ns_op / limit_ns_op. Tools read these lines; their form is stable.
-// It exits 1 when the input holds no such pair or a benchmark failed.
+// where name is the benchmark's name without "Benchmark" and sub-benchmark
+// suffixes, lower-cased, and R = ns_op / limit_ns_op. Tools read these
+// lines; their form is stable. When a benchmark ran several times
+// (-count N), the run with the median ratio counts. It exits 1 when the input holds no such benchmark or
+// a benchmark failed.
 package main
 
 import (
@@ -14,13 +18,19 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
 
-var line = regexp.MustCompile(`^Benchmark([A-Za-z0-9_]+)/(op|limit)(?:-\d+)?\s+\d+\s+([0-9.]+) ns/op`)
+var (
+	benchLine = regexp.MustCompile(`^Benchmark([A-Za-z0-9_/]+?)(?:-\d+)?\s+\d+\s`)
+	metric    = regexp.MustCompile(`([0-9.]+) (op|limit)-ns/op`)
+)
 
 type pair struct{ op, limit float64 }
+
+func (p pair) ratio() float64 { return p.op / p.limit }
 
 func main() {
 	if err := run(os.Stdin, os.Stdout); err != nil {
@@ -30,7 +40,7 @@ func main() {
 }
 
 func run(in io.Reader, out io.Writer) error {
-	pairs := map[string]*pair{}
+	runs := map[string][]pair{}
 	var order []string
 	failed := false
 	sc := bufio.NewScanner(in)
@@ -39,44 +49,45 @@ func run(in io.Reader, out io.Writer) error {
 		if strings.HasPrefix(text, "--- FAIL") || strings.HasPrefix(text, "FAIL") {
 			failed = true
 		}
-		m := line.FindStringSubmatch(text)
+		m := benchLine.FindStringSubmatch(text)
 		if m == nil {
 			continue
 		}
-		ns, err := strconv.ParseFloat(m[3], 64)
-		if err != nil {
+		var p pair
+		for _, mm := range metric.FindAllStringSubmatch(text, -1) {
+			v, err := strconv.ParseFloat(mm[1], 64)
+			if err != nil {
+				continue
+			}
+			if mm[2] == "op" {
+				p.op = v
+			} else {
+				p.limit = v
+			}
+		}
+		if p.op == 0 || p.limit == 0 {
 			continue
 		}
-		name := strings.ToLower(m[1])
-		p, ok := pairs[name]
-		if !ok {
-			p = &pair{}
-			pairs[name] = p
+		name := strings.ToLower(strings.ReplaceAll(m[1], "/", "_"))
+		if _, seen := runs[name]; !seen {
 			order = append(order, name)
 		}
-		if m[2] == "op" {
-			p.op = ns
-		} else {
-			p.limit = ns
-		}
+		runs[name] = append(runs[name], p)
 	}
 	if err := sc.Err(); err != nil {
 		return err
 	}
-	printed := 0
 	for _, name := range order {
-		p := pairs[name]
-		if p.op == 0 || p.limit == 0 {
-			continue
-		}
-		fmt.Fprintf(out, "bench %s ns_op=%.0f limit_ns_op=%.0f ratio=%.3f\n", name, p.op, p.limit, p.op/p.limit)
-		printed++
+		rs := runs[name]
+		sort.Slice(rs, func(i, j int) bool { return rs[i].ratio() < rs[j].ratio() })
+		p := rs[(len(rs)-1)/2]
+		fmt.Fprintf(out, "bench %s ns_op=%.0f limit_ns_op=%.0f ratio=%.3f\n", name, p.op, p.limit, p.ratio())
 	}
 	if failed {
 		return fmt.Errorf("a benchmark failed")
 	}
-	if printed == 0 {
-		return fmt.Errorf("no op/limit benchmark pairs in the input")
+	if len(order) == 0 {
+		return fmt.Errorf("no benchmark reported op-ns/op and limit-ns/op")
 	}
 	return nil
 }
