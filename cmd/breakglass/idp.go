@@ -85,6 +85,16 @@ func (c *cli) newIdP(l *landscape.Landscape, url string) (*idp.Provider, error) 
 	return p, nil
 }
 
+// landscapeIdP loads the landscape at path (the built-in one if empty) and
+// builds its IdP, reachable at url.
+func (c *cli) landscapeIdP(path, url string) (*idp.Provider, error) {
+	l, err := c.loadLandscape(path)
+	if err != nil {
+		return nil, err
+	}
+	return c.newIdP(l, url)
+}
+
 func parseFaults(names []string) ([]idp.Fault, error) {
 	out := make([]idp.Fault, 0, len(names))
 	for _, n := range names {
@@ -133,11 +143,7 @@ func (c *cli) idpMint(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := c.loadLandscape(*path)
-	if err != nil {
-		return err
-	}
-	p, err := c.newIdP(l, idp.DefaultURL)
+	p, err := c.landscapeIdP(*path, idp.DefaultURL)
 	if err != nil {
 		return err
 	}
@@ -197,11 +203,7 @@ func (c *cli) idpMetadata(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := c.loadLandscape(*path)
-	if err != nil {
-		return err
-	}
-	p, err := c.newIdP(l, *url)
+	p, err := c.landscapeIdP(*path, *url)
 	if err != nil {
 		return err
 	}
