@@ -1,0 +1,149 @@
+package sp
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/breakglass-dev/breakglass/sp/iam"
+	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
+	"github.com/breakglass-dev/breakglass/sp/internal/sigv4"
+	"github.com/breakglass-dev/breakglass/sp/internal/store"
+)
+
+// STS's Query API names.
+const (
+	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+	stsVersion   = "2011-06-15"
+)
+
+// Config configures an Emulator. The zero value is ready for use.
+type Config struct {
+	// Now is the emulator's clock. Nil means time.Now.
+	Now func() time.Time
+	// Logger receives one record per request. Nil discards.
+	Logger *slog.Logger
+	// CheckSkew refuses signatures more than 15 minutes from Now, as AWS
+	// does. Leave it off while drills move a virtual clock.
+	CheckSkew bool
+}
+
+// Emulator is the AWS side: IAM and STS over the Query protocol on one
+// endpoint (as LocalStack serves them on port 4566).
+type Emulator struct {
+	cfg   Config
+	log   *slog.Logger
+	store *store.Store
+	iam   *iam.Service
+}
+
+// New returns an emulator with no accounts; any 12-digit access key id is
+// the root user of that account.
+func New(cfg Config) *Emulator {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := store.New()
+	return &Emulator{cfg: cfg, log: log, store: st, iam: &iam.Service{Store: st, Now: cfg.Now}}
+}
+
+// Handler serves the AWS API: POST / with Action and Version.
+func (e *Emulator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", e.query)
+	return mux
+}
+
+func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
+	id := awsquery.NewRequestID()
+	req, qerr := awsquery.Parse(w, r)
+	ns := namespace(req)
+	if qerr != nil {
+		e.fail(w, ns, id, "", qerr)
+		return
+	}
+	log := e.log.With("request_id", id, "action", req.Action)
+	switch req.Version {
+	case iam.Version, stsVersion:
+	default:
+		e.fail(w, ns, id, req.Action, awsquery.Errorf(http.StatusBadRequest, "InvalidParameterValue", "Unsupported Version: %s", req.Version))
+		return
+	}
+	caller, aerr := e.authenticate(r.Context(), r, req)
+	if aerr != nil {
+		log.Info("request refused", "code", aerr.Code)
+		e.fail(w, ns, id, req.Action, aerr)
+		return
+	}
+	var result any
+	switch req.Version {
+	case iam.Version:
+		result, qerr = e.iam.Handle(r.Context(), caller, req)
+	case stsVersion:
+		result, qerr = e.sts(r.Context(), caller, req)
+	}
+	if qerr != nil {
+		log.Info("request failed", "code", qerr.Code, "caller", caller.ARN)
+		e.fail(w, ns, id, req.Action, qerr)
+		return
+	}
+	log.Debug("request", "caller", caller.ARN)
+	awsquery.WriteResult(w, ns, req.Action, id, result)
+}
+
+func namespace(req *awsquery.Request) string {
+	if req != nil && req.Version == iam.Version {
+		return iam.Namespace
+	}
+	return stsNamespace
+}
+
+func (e *Emulator) fail(w http.ResponseWriter, ns, id, action string, err *awsquery.Error) {
+	awsquery.WriteError(w, ns, id, err)
+}
+
+// unsigned lists the actions AWS serves without a signature: the SAML
+// assertion (or web identity token) is the credential [R1].
+var unsigned = map[string]bool{"AssumeRoleWithSAML": true, "AssumeRoleWithWebIdentity": true}
+
+// authenticate verifies the request's SigV4 signature and returns who made
+// it. Unsigned STS federation calls return the zero Principal.
+func (e *Emulator) authenticate(ctx context.Context, r *http.Request, req *awsquery.Request) (store.Principal, *awsquery.Error) {
+	if req.Version == stsVersion && unsigned[req.Action] {
+		return store.Principal{}, nil
+	}
+	var key store.AccessKey
+	lookup := func(id string) (sigv4.Credential, bool) {
+		k, ok := e.store.Key(id)
+		if !ok {
+			return sigv4.Credential{}, false
+		}
+		key = k
+		return sigv4.Credential{AccessKeyID: k.ID, SecretAccessKey: k.Secret, SessionToken: k.SessionToken,
+			Expires: k.Expires, AnySecret: k.Principal.Type == store.Root && store.IsAccountID(k.ID)}, true
+	}
+	_, err := sigv4.Verify(ctx, r, req.Body, lookup, sigv4.Options{Now: e.cfg.Now, CheckSkew: e.cfg.CheckSkew})
+	if err != nil {
+		return store.Principal{}, &awsquery.Error{Status: err.Status(), Code: string(err.Reason), Message: err.Message}
+	}
+	return key.Principal, nil
+}
+
+// sts answers the STS actions implemented so far.
+func (e *Emulator) sts(ctx context.Context, caller store.Principal, req *awsquery.Request) (any, *awsquery.Error) {
+	switch req.Action {
+	case "GetCallerIdentity":
+		// No permission is needed: even an explicit deny returns the data [R1].
+		return struct {
+			UserID  string `xml:"UserId"`
+			Account string `xml:"Account"`
+			ARN     string `xml:"Arn"`
+		}{caller.UserID, caller.Account, caller.ARN}, nil
+	}
+	return nil, awsquery.InvalidAction(req.Action)
+}

@@ -1,0 +1,320 @@
+// Package store holds the emulator's state: accounts with their IAM
+// entities (SAML providers, roles, users, groups, policies) and every access
+// key the emulator knows, long-term or temporary. IAM writes it, STS and
+// every authorised call read it. All methods are safe for concurrent use.
+package store
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sentinel errors; IAM maps them to NoSuchEntity and EntityAlreadyExists.
+var (
+	ErrNotFound = errors.New("no such entity")
+	ErrExists   = errors.New("entity already exists")
+)
+
+// Tag is an IAM tag.
+type Tag struct{ Key, Value string }
+
+// SAMLProvider is an IAM SAML identity provider.
+type SAMLProvider struct {
+	Name, ARN, UUID string
+	Metadata        string
+	CreateDate      time.Time
+	// ValidUntil is CreateDate + 100 years, as IAM reports it (reference 6, [R28]).
+	ValidUntil time.Time
+	Tags       []Tag
+}
+
+// Role is an IAM role.
+type Role struct {
+	Name, Path, ARN, ID string
+	Description         string
+	TrustPolicy         string
+	MaxSessionDuration  int
+	CreateDate          time.Time
+	InlinePolicies      map[string]string
+	AttachedPolicies    []string
+	Tags                []Tag
+}
+
+// Account is one AWS account and its IAM entities.
+type Account struct {
+	ID            string
+	samlProviders map[string]*SAMLProvider // by name
+	roles         map[string]*Role         // by lower-case name: IAM names are unique ignoring case
+}
+
+// PrincipalType names who signed a request, as CloudTrail's userIdentity.type.
+type PrincipalType string
+
+// The principal types.
+const (
+	Root        PrincipalType = "Root"
+	IAMUser     PrincipalType = "IAMUser"
+	AssumedRole PrincipalType = "AssumedRole"
+)
+
+// Principal is the identity behind an access key.
+type Principal struct {
+	Type    PrincipalType
+	Account string
+	// ARN is the caller ARN (arn:aws:iam::<acct>:root, a user ARN, or
+	// arn:aws:sts::<acct>:assumed-role/<role>/<session>).
+	ARN string
+	// UserID is GetCallerIdentity's UserId: the account id for root, the
+	// user's id, or <role id>:<session name>.
+	UserID string
+	// RoleARN is the role of an assumed-role session.
+	RoleARN string
+}
+
+// AccessKey is a credential the emulator issued or accepts.
+type AccessKey struct {
+	ID, Secret, SessionToken string
+	Expires                  time.Time // zero: long-term
+	Principal                Principal
+	// Chained marks credentials of a role session, whose AssumeRole is role
+	// chaining (capped at one hour).
+	Chained bool
+}
+
+// Store is the emulator state. The zero value is not usable; call New.
+type Store struct {
+	mu       sync.RWMutex
+	accounts map[string]*Account
+	keys     map[string]*AccessKey
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{accounts: map[string]*Account{}, keys: map[string]*AccessKey{}}
+}
+
+var accountID = regexp.MustCompile(`^\d{12}$`)
+
+// IsAccountID reports whether s is a 12-digit account id.
+func IsAccountID(s string) bool { return accountID.MatchString(s) }
+
+// account returns the account, creating it on first use: every 12-digit id
+// is an account, as in LocalStack. The caller holds s.mu for writing.
+func (s *Store) account(id string) *Account {
+	a, ok := s.accounts[id]
+	if !ok {
+		a = &Account{ID: id, samlProviders: map[string]*SAMLProvider{}, roles: map[string]*Role{}}
+		s.accounts[id] = a
+	}
+	return a
+}
+
+// Reset forgets every account and every issued key.
+func (s *Store) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accounts = map[string]*Account{}
+	s.keys = map[string]*AccessKey{}
+}
+
+// Key returns the access key with the given id. A 12-digit id is the root
+// user of that account with any secret (LocalStack's convention), reported
+// with an empty Secret, which the caller treats as "any secret".
+func (s *Store) Key(id string) (AccessKey, bool) {
+	if IsAccountID(id) {
+		return AccessKey{ID: id, Principal: Principal{Type: Root, Account: id, ARN: "arn:aws:iam::" + id + ":root", UserID: id}}, true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	k, ok := s.keys[id]
+	if !ok {
+		return AccessKey{}, false
+	}
+	return *k, true
+}
+
+// AddKey records an access key.
+func (s *Store) AddKey(k AccessKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[k.ID] = &k
+}
+
+const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+// NewID returns prefix followed by n random characters of AWS's unique-id
+// alphabet (upper-case letters and digits 2-7), e.g. AROA + 17 for a role,
+// AKIA/ASIA + 16 for access keys. Source: IAM User Guide, "IAM identifiers".
+func NewID(prefix string, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // the runtime guarantees it does not
+	}
+	for i := range b {
+		b[i] = idChars[int(b[i])%len(idChars)]
+	}
+	return prefix + string(b)
+}
+
+// NewSecret returns a random 40-character secret access key.
+func NewSecret() string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	b := make([]byte, 40)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b)
+}
+
+// PutSAMLProvider creates a provider; ErrExists if the name is taken.
+func (s *Store) PutSAMLProvider(account string, p SAMLProvider) (SAMLProvider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.account(account)
+	if _, ok := a.samlProviders[p.Name]; ok {
+		return SAMLProvider{}, fmt.Errorf("SAML provider %s: %w", p.Name, ErrExists)
+	}
+	a.samlProviders[p.Name] = &p
+	return p, nil
+}
+
+// SAMLProvider returns a provider by name.
+func (s *Store) SAMLProvider(account, name string) (SAMLProvider, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if a, ok := s.accounts[account]; ok {
+		if p, ok := a.samlProviders[name]; ok {
+			return *p, nil
+		}
+	}
+	return SAMLProvider{}, fmt.Errorf("SAML provider %s in %s: %w", name, account, ErrNotFound)
+}
+
+// UpdateSAMLProvider applies edit to a provider under the lock.
+func (s *Store) UpdateSAMLProvider(account, name string, edit func(*SAMLProvider)) (SAMLProvider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.accounts[account]; ok {
+		if p, ok := a.samlProviders[name]; ok {
+			edit(p)
+			return *p, nil
+		}
+	}
+	return SAMLProvider{}, fmt.Errorf("SAML provider %s in %s: %w", name, account, ErrNotFound)
+}
+
+// DeleteSAMLProvider removes a provider.
+func (s *Store) DeleteSAMLProvider(account, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.accounts[account]; ok {
+		if _, ok := a.samlProviders[name]; ok {
+			delete(a.samlProviders, name)
+			return nil
+		}
+	}
+	return fmt.Errorf("SAML provider %s in %s: %w", name, account, ErrNotFound)
+}
+
+// SAMLProviders lists an account's providers sorted by name.
+func (s *Store) SAMLProviders(account string) []SAMLProvider {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []SAMLProvider
+	if a, ok := s.accounts[account]; ok {
+		for _, p := range a.samlProviders {
+			out = append(out, *p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PutRole creates a role; ErrExists if the name is taken, ignoring case.
+func (s *Store) PutRole(account string, r Role) (Role, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.account(account)
+	key := strings.ToLower(r.Name)
+	if _, ok := a.roles[key]; ok {
+		return Role{}, fmt.Errorf("role with name %s: %w", r.Name, ErrExists)
+	}
+	a.roles[key] = &r
+	return r.clone(), nil
+}
+
+// Role returns a role by name (IAM matches names ignoring case).
+func (s *Store) Role(account, name string) (Role, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if a, ok := s.accounts[account]; ok {
+		if r, ok := a.roles[strings.ToLower(name)]; ok {
+			return r.clone(), nil
+		}
+	}
+	return Role{}, fmt.Errorf("role %s: %w", name, ErrNotFound)
+}
+
+// UpdateRole applies edit to a role under the lock.
+func (s *Store) UpdateRole(account, name string, edit func(*Role) error) (Role, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.accounts[account]; ok {
+		if r, ok := a.roles[strings.ToLower(name)]; ok {
+			if err := edit(r); err != nil {
+				return Role{}, err
+			}
+			return r.clone(), nil
+		}
+	}
+	return Role{}, fmt.Errorf("role %s: %w", name, ErrNotFound)
+}
+
+// DeleteRole removes a role.
+func (s *Store) DeleteRole(account, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.accounts[account]; ok {
+		if _, ok := a.roles[strings.ToLower(name)]; ok {
+			delete(a.roles, strings.ToLower(name))
+			return nil
+		}
+	}
+	return fmt.Errorf("role %s: %w", name, ErrNotFound)
+}
+
+// Roles lists an account's roles whose path starts with prefix, by name.
+func (s *Store) Roles(account, prefix string) []Role {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Role
+	if a, ok := s.accounts[account]; ok {
+		for _, r := range a.roles {
+			if strings.HasPrefix(r.Path, prefix) {
+				out = append(out, r.clone())
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (r *Role) clone() Role {
+	c := *r
+	c.InlinePolicies = make(map[string]string, len(r.InlinePolicies))
+	for k, v := range r.InlinePolicies {
+		c.InlinePolicies[k] = v
+	}
+	c.AttachedPolicies = append([]string(nil), r.AttachedPolicies...)
+	c.Tags = append([]Tag(nil), r.Tags...)
+	return c
+}
