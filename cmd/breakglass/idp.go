@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -21,7 +19,6 @@ func idpCommands() []command {
 	return []command{
 		{"idp mint", "print a signed base64 SAMLResponse for a user (the AWS CLI's --saml-assertion)", (*cli).idpMint},
 		{"idp metadata", "print the IdP's SAML metadata XML", (*cli).idpMetadata},
-		{"serve", "run the IdP (and, later, the AWS emulator) on loopback until interrupted", (*cli).serve},
 	}
 }
 
@@ -213,77 +210,4 @@ func (c *cli) idpMetadata(ctx context.Context, args []string) error {
 	}
 	_, err = c.stdout.Write(md)
 	return err
-}
-
-// isLoopback reports whether a listen address binds only the loopback
-// interface. An empty host ("":4567) binds every interface.
-func isLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, err
-	}
-	if host == "localhost" {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
-}
-
-func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flagSet("serve", "[--idp-addr 127.0.0.1:4567] [--landscape F]")
-	addr := fs.String("idp-addr", "127.0.0.1:4567", "listen address of the IdP")
-	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
-	publicURL := fs.String("idp-url", "", "URL the IdP is reached at, if not http://<idp-addr>")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	l, err := c.loadLandscape(*path)
-	if err != nil {
-		return err
-	}
-	loop, err := isLoopback(*addr)
-	if err != nil {
-		return usagef("--idp-addr %q: %v", *addr, err)
-	}
-	if !loop && l.UsesDemoPassword() {
-		return usagef("refusing to listen on %s: the landscape uses the built-in demo password %q, so anyone who can reach this address could sign in; listen on 127.0.0.1 or use a landscape with your own password hashes", *addr, landscape.DemoPassword)
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return usagef("listen on %s: %v", *addr, err)
-	}
-	url := *publicURL
-	if url == "" {
-		url = "http://" + ln.Addr().String()
-	}
-	p, err := c.newIdP(l, url)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	srv := &http.Server{
-		Handler:           p.Handler(idp.HandlerConfig{Logger: c.log.With("component", "idp")}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		MaxHeaderBytes:    256 << 10,
-	}
-	c.log.Info("IdP listening", "url", url, "metadata", url+idp.MetadataPath, "entity_id", p.EntityID())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("IdP server: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shut down IdP: %w", err)
-	}
-	c.log.Info("IdP stopped")
-	return nil
 }

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/base64"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 type result struct {
@@ -112,55 +107,6 @@ func TestIdPMintErrors(t *testing.T) {
 				t.Errorf("stack trace or stdout output:\nstdout: %s\nstderr: %s", r.stdout, r.stderr)
 			}
 		})
-	}
-}
-
-func TestServeRefusesNonLoopbackWithDemoCredentials(t *testing.T) {
-	r := breakglass(t, t.TempDir(), "serve", "--idp-addr", "0.0.0.0:0")
-	if r.code != 2 || !strings.Contains(r.stderr, "demo password") {
-		t.Errorf("exit %d\n%s", r.code, r.stderr)
-	}
-}
-
-func TestServe(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	env := map[string]string{envConfigDir: t.TempDir()}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--idp-addr", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, pw, func(k string) string { return env[k] })
-		pw.Close()
-	}()
-	url := ""
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if m := regexp.MustCompile(`msg="IdP listening" url=(\S+)`).FindStringSubmatch(lines.Text()); m != nil {
-			url = m[1]
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if url == "" {
-		t.Fatal("serve did not report its URL")
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(url + "/metadata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `entityID="urn:breakglass:idp"`) || !strings.Contains(string(body), url+"/sso") {
-		t.Errorf("metadata: %d\n%s", resp.StatusCode, body)
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d after interrupt", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop after interrupt")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -48,21 +49,24 @@ func (s *Service) now() time.Time {
 type handler func(s *Service, caller store.Principal, r *awsquery.Request) (any, *awsquery.Error)
 
 var actions = map[string]handler{
-	"CreateSAMLProvider":     (*Service).createSAMLProvider,
-	"GetSAMLProvider":        (*Service).getSAMLProvider,
-	"UpdateSAMLProvider":     (*Service).updateSAMLProvider,
-	"DeleteSAMLProvider":     (*Service).deleteSAMLProvider,
-	"ListSAMLProviders":      (*Service).listSAMLProviders,
-	"CreateRole":             (*Service).createRole,
-	"GetRole":                (*Service).getRole,
-	"ListRoles":              (*Service).listRoles,
-	"DeleteRole":             (*Service).deleteRole,
-	"UpdateRole":             (*Service).updateRole,
-	"UpdateAssumeRolePolicy": (*Service).updateAssumeRolePolicy,
-	"PutRolePolicy":          (*Service).putRolePolicy,
-	"GetRolePolicy":          (*Service).getRolePolicy,
-	"DeleteRolePolicy":       (*Service).deleteRolePolicy,
-	"ListRolePolicies":       (*Service).listRolePolicies,
+	"CreateSAMLProvider":       (*Service).createSAMLProvider,
+	"GetSAMLProvider":          (*Service).getSAMLProvider,
+	"UpdateSAMLProvider":       (*Service).updateSAMLProvider,
+	"DeleteSAMLProvider":       (*Service).deleteSAMLProvider,
+	"ListSAMLProviders":        (*Service).listSAMLProviders,
+	"CreateRole":               (*Service).createRole,
+	"GetRole":                  (*Service).getRole,
+	"ListRoles":                (*Service).listRoles,
+	"DeleteRole":               (*Service).deleteRole,
+	"UpdateRole":               (*Service).updateRole,
+	"UpdateAssumeRolePolicy":   (*Service).updateAssumeRolePolicy,
+	"PutRolePolicy":            (*Service).putRolePolicy,
+	"GetRolePolicy":            (*Service).getRolePolicy,
+	"DeleteRolePolicy":         (*Service).deleteRolePolicy,
+	"ListRolePolicies":         (*Service).listRolePolicies,
+	"AttachRolePolicy":         (*Service).attachRolePolicy,
+	"DetachRolePolicy":         (*Service).detachRolePolicy,
+	"ListAttachedRolePolicies": (*Service).listAttachedRolePolicies,
 }
 
 // Actions lists the actions the service answers.
@@ -112,6 +116,7 @@ var (
 	reProviderName = regexp.MustCompile(`^[\w._-]+$`)
 	rePath         = regexp.MustCompile(`^(\x{002F})|(\x{002F}[\x{0021}-\x{007E}]+\x{002F})$`)
 	reProviderARN  = regexp.MustCompile(`^arn:aws:iam::(\d{12}):saml-provider/([\w._-]+)$`)
+	rePolicyARN    = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\x21-\x7E]*/)?([\w+=,.@-]+)$`)
 )
 
 // required reads a parameter that the model marks required, with length
@@ -550,4 +555,71 @@ func (s *Service) listRolePolicies(caller store.Principal, r *awsquery.Request) 
 		PolicyNames []string `xml:"PolicyNames>member"`
 		IsTruncated bool     `xml:"IsTruncated"`
 	}{names, false}, nil
+}
+
+// maxAttachedPolicies is IAM's default quota of managed policies per role [R16].
+const maxAttachedPolicies = 10
+
+func policyARN(r *awsquery.Request) (string, *awsquery.Error) {
+	arn, err := required(r, "PolicyArn", "policyArn", 20, 2048, nil, "")
+	if err != nil {
+		return "", err
+	}
+	if !rePolicyARN.MatchString(arn) {
+		return "", invalidInput("ARN %s is not valid.", arn)
+	}
+	return arn, nil
+}
+
+func (s *Service) attachRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
+	arn, err := policyARN(r)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
+		if slices.Contains(role.AttachedPolicies, arn) {
+			return nil
+		}
+		if len(role.AttachedPolicies) >= maxAttachedPolicies {
+			return awsquery.Errorf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPolicies)
+		}
+		role.AttachedPolicies = append(role.AttachedPolicies, arn)
+		return nil
+	})
+	return nil, err
+}
+
+func (s *Service) detachRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
+	arn, err := policyARN(r)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
+		i := slices.Index(role.AttachedPolicies, arn)
+		if i < 0 {
+			return noSuchEntity("Policy %s was not found.", arn)
+		}
+		role.AttachedPolicies = slices.Delete(role.AttachedPolicies, i, i+1)
+		return nil
+	})
+	return nil, err
+}
+
+func (s *Service) listAttachedRolePolicies(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
+	role, err := s.role(caller, r)
+	if err != nil {
+		return nil, err
+	}
+	type attached struct {
+		Name string `xml:"PolicyName"`
+		ARN  string `xml:"PolicyArn"`
+	}
+	var list []attached
+	for _, arn := range role.AttachedPolicies {
+		list = append(list, attached{rePolicyARN.FindStringSubmatch(arn)[2], arn})
+	}
+	return struct {
+		Policies    []attached `xml:"AttachedPolicies>member"`
+		IsTruncated bool       `xml:"IsTruncated"`
+	}{list, false}, nil
 }

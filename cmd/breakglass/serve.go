@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/breakglass-dev/breakglass/idp"
+	"github.com/breakglass-dev/breakglass/landscape"
+	"github.com/breakglass-dev/breakglass/sp"
+)
+
+func serveCommands() []command {
+	return []command{
+		{"serve", "run the IdP and the AWS emulator on loopback until interrupted", (*cli).serve},
+	}
+}
+
+// isLoopback reports whether a listen address binds only the loopback
+// interface. An empty host (":4567") binds every interface.
+func isLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}
+
+// listen opens a listener on addr, refusing a non-loopback address while
+// the landscape uses the built-in demo credentials.
+func listen(flag, addr string, demo bool) (net.Listener, error) {
+	loop, err := isLoopback(addr)
+	if err != nil {
+		return nil, usagef("%s %q: %v", flag, addr, err)
+	}
+	if !loop && demo {
+		return nil, usagef("refusing to listen on %s: the landscape uses the built-in demo password %q, so anyone who can reach this address could sign in; listen on 127.0.0.1 or use a landscape with your own password hashes", addr, landscape.DemoPassword)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("%s: listen on %s: %v", flag, addr, err)
+	}
+	return ln, nil
+}
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs := c.flagSet("serve", "[--aws-addr 127.0.0.1:4566] [--idp-addr 127.0.0.1:4567] [--landscape F | --bare]")
+	awsAddr := fs.String("aws-addr", "127.0.0.1:4566", "listen address of the AWS emulator (IAM and STS)")
+	idpAddr := fs.String("idp-addr", "127.0.0.1:4567", "listen address of the IdP")
+	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
+	bare := fs.Bool("bare", false, "start the emulator empty: apply no landscape")
+	publicURL := fs.String("idp-url", "", "URL the IdP is reached at, if not http://<idp-addr>")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *bare && *path != "" {
+		return usagef("--bare and --landscape exclude each other")
+	}
+	l, err := c.loadLandscape(*path)
+	if err != nil {
+		return err
+	}
+	demo := l.UsesDemoPassword()
+	idpLn, err := listen("--idp-addr", *idpAddr, demo)
+	if err != nil {
+		return err
+	}
+	defer idpLn.Close()
+	awsLn, err := listen("--aws-addr", *awsAddr, demo)
+	if err != nil {
+		return err
+	}
+	defer awsLn.Close()
+
+	url := *publicURL
+	if url == "" {
+		url = "http://" + idpLn.Addr().String()
+	}
+	p, err := c.newIdP(l, url)
+	if err != nil {
+		return err
+	}
+	emu := sp.New(sp.Config{Now: c.now, Logger: c.log.With("component", "aws")})
+	servers := []*http.Server{
+		newServer(p.Handler(idp.HandlerConfig{Logger: c.log.With("component", "idp")})),
+		newServer(emu.Handler()),
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- servers[0].Serve(idpLn) }()
+	go func() { errc <- servers[1].Serve(awsLn) }()
+	awsURL := "http://" + awsLn.Addr().String()
+
+	if !*bare {
+		md, err := p.Metadata()
+		if err != nil {
+			return err
+		}
+		changes, err := l.Apply(ctx, rootIAMClients(awsURL), landscape.ApplyOptions{IdPMetadata: md})
+		if err != nil {
+			shutdown(servers)
+			return fmt.Errorf("apply the landscape to the emulator: %w", err)
+		}
+		c.log.Info("landscape applied", "landscape", l.File, "changes", len(changes))
+	}
+	c.log.Info("IdP listening", "url", url, "metadata", url+idp.MetadataPath, "entity_id", p.EntityID())
+	c.log.Info("AWS emulator listening", "url", awsURL, "hint", "aws --endpoint-url "+awsURL+" with a 12-digit access key id (the root of that account)")
+	select {
+	case err := <-errc:
+		shutdown(servers)
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	if err := shutdown(servers); err != nil {
+		return err
+	}
+	c.log.Info("stopped")
+	return nil
+}
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    256 << 10,
+	}
+}
+
+func shutdown(servers []*http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rootIAMClients returns IAM clients for an emulator or LocalStack
+// endpoint, each signed as the root of its account (a 12-digit access key).
+func rootIAMClients(endpoint string) landscape.IAMClients {
+	return func(ctx context.Context, account string) (*iam.Client, error) {
+		return iam.New(iam.Options{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String(endpoint),
+			Credentials:  credentials.NewStaticCredentialsProvider(account, "breakglass", ""),
+		}), nil
+	}
+}

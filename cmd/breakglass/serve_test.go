@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+func TestServeRefusesNonLoopbackWithDemoCredentials(t *testing.T) {
+	for _, flag := range []string{"--idp-addr", "--aws-addr"} {
+		r := breakglass(t, t.TempDir(), "serve", flag, "0.0.0.0:0")
+		if r.code != 2 || !strings.Contains(r.stderr, "demo password") {
+			t.Errorf("%s 0.0.0.0: exit %d\n%s", flag, r.code, r.stderr)
+		}
+	}
+	if r := breakglass(t, t.TempDir(), "serve", "--bare", "--landscape", "x.yaml"); r.code != 2 {
+		t.Errorf("--bare with --landscape: exit %d", r.code)
+	}
+}
+
+// startServe runs `breakglass serve` on random loopback ports and returns
+// the IdP and AWS URLs it reports, and a stop function that checks the exit.
+func startServe(t *testing.T, args ...string) (idpURL, awsURL string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	env := map[string]string{envConfigDir: t.TempDir()}
+	done := make(chan int, 1)
+	go func() {
+		argv := append([]string{"serve", "--idp-addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0"}, args...)
+		done <- run(ctx, argv, strings.NewReader(""), io.Discard, pw, func(k string) string { return env[k] })
+		pw.Close()
+	}()
+	idpRe := regexp.MustCompile(`msg="IdP listening" url=(\S+)`)
+	awsRe := regexp.MustCompile(`msg="AWS emulator listening" url=(\S+)`)
+	lines := bufio.NewScanner(pr)
+	for (idpURL == "" || awsURL == "") && lines.Scan() {
+		if m := idpRe.FindStringSubmatch(lines.Text()); m != nil {
+			idpURL = m[1]
+		}
+		if m := awsRe.FindStringSubmatch(lines.Text()); m != nil {
+			awsURL = m[1]
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if idpURL == "" || awsURL == "" {
+		cancel()
+		t.Fatal("serve did not report its URLs")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d after interrupt", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop after interrupt")
+		}
+	})
+	return idpURL, awsURL
+}
+
+func TestServe(t *testing.T) {
+	idpURL, awsURL := startServe(t)
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(idpURL + "/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(md), `entityID="urn:breakglass:idp"`) || !strings.Contains(string(md), idpURL+"/sso") {
+		t.Fatalf("metadata: %d\n%s", resp.StatusCode, md)
+	}
+
+	// The built-in landscape was applied to the emulator through its API.
+	iamFor := rootIAMClients(awsURL)
+	ctx := context.Background()
+	emergency, _ := iamFor(ctx, "111111111111")
+	p, err := emergency.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String("arn:aws:iam::111111111111:saml-provider/Okta")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(p.SAMLMetadataDocument) != string(md) {
+		t.Error("the Okta provider does not hold the IdP's metadata")
+	}
+	roles, err := emergency.ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil || len(roles.Roles) != 4 {
+		t.Fatalf("emergency roles: %v, %d", err, len(roles.Roles))
+	}
+	workload, _ := iamFor(ctx, "222222222222")
+	attached, err := workload.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("EmergencyAccess_Ops")})
+	if err != nil || len(attached.AttachedPolicies) != 1 || aws.ToString(attached.AttachedPolicies[0].PolicyArn) != "arn:aws:iam::aws:policy/job-function/SystemAdministrator" {
+		t.Errorf("EmergencyAccess_Ops policies: %v %+v", err, attached)
+	}
+}
+
+func TestServeBare(t *testing.T) {
+	_, awsURL := startServe(t, "--bare")
+	c, _ := rootIAMClients(awsURL)(context.Background(), "111111111111")
+	roles, err := c.ListRoles(context.Background(), &iam.ListRolesInput{})
+	if err != nil || len(roles.Roles) != 0 {
+		t.Errorf("bare emulator: %v, %d roles", err, len(roles.Roles))
+	}
+}
