@@ -3,11 +3,14 @@ package sp
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/iam"
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
+	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/sigv4"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
 )
@@ -32,10 +35,11 @@ type Config struct {
 // Emulator is the AWS side: IAM and STS over the Query protocol on one
 // endpoint (as LocalStack serves them on port 4566).
 type Emulator struct {
-	cfg   Config
-	log   *slog.Logger
-	store *store.Store
-	iam   *iam.Service
+	cfg    Config
+	log    *slog.Logger
+	store  *store.Store
+	events *events.Log
+	iam    *iam.Service
 }
 
 // New returns an emulator with no accounts; any 12-digit access key id is
@@ -49,7 +53,7 @@ func New(cfg Config) *Emulator {
 		log = slog.New(slog.DiscardHandler)
 	}
 	st := store.New()
-	return &Emulator{cfg: cfg, log: log, store: st, iam: &iam.Service{Store: st, Now: cfg.Now}}
+	return &Emulator{cfg: cfg, log: log, store: st, events: events.NewLog(0), iam: &iam.Service{Store: st, Now: cfg.Now}}
 }
 
 // Handler serves the AWS API: POST / with Action and Version.
@@ -60,6 +64,10 @@ func (e *Emulator) Handler() http.Handler {
 }
 
 func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		e.cloudTrail(w, r)
+		return
+	}
 	id := awsquery.NewRequestID()
 	req, qerr := awsquery.Parse(w, r)
 	ns := namespace(req)
@@ -87,6 +95,7 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 	case stsVersion:
 		result, qerr = e.sts(r.Context(), caller, req)
 	}
+	e.record(r, req, id, caller, qerr)
 	if qerr != nil {
 		log.Info("request failed", "code", qerr.Code, "caller", caller.ARN)
 		e.fail(w, ns, id, req.Action, qerr)
@@ -105,6 +114,35 @@ func namespace(req *awsquery.Request) string {
 
 func (e *Emulator) fail(w http.ResponseWriter, ns, id, action string, err *awsquery.Error) {
 	awsquery.WriteError(w, ns, id, err)
+}
+
+// record writes the call to the event log, in the caller's account.
+// Calls refused before the caller is known (bad signatures) are not
+// recorded, as CloudTrail does not record them either.
+func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, caller store.Principal, err *awsquery.Error) {
+	source := "sts.amazonaws.com"
+	if req.Version == iam.Version {
+		source = "iam.amazonaws.com"
+	}
+	ev := events.Event{
+		EventTime: e.cfg.Now().UTC(), EventSource: source, EventName: req.Action, AWSRegion: "us-east-1",
+		SourceIPAddress: clientIP(r), UserAgent: r.UserAgent(), RequestID: id,
+		RequestParameters: requestParameters(req), RecipientAccountID: caller.Account,
+		ReadOnly:     strings.HasPrefix(req.Action, "Get") || strings.HasPrefix(req.Action, "List"),
+		UserIdentity: events.Identity{Type: string(caller.Type), PrincipalID: caller.UserID, ARN: caller.ARN, AccountID: caller.Account},
+	}
+	if err != nil {
+		ev.ErrorCode, ev.ErrorMessage = err.Code, err.Message
+	}
+	e.events.Add(ev)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // unsigned lists the actions AWS serves without a signature: the SAML
