@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BIN     ?= bin/breakglass
 # Debian packages the test suite drives as independent implementations.
-TEST_DEBS := xmlsec1
+TEST_DEBS := xmlsec1 awscli
 
 .DEFAULT_GOAL := help
 
@@ -20,7 +20,7 @@ deps: ## install the Debian packages the tests need, when missing (needs root or
 	@./.ci/install-deps $(TEST_DEBS)
 
 .PHONY: test
-test: deps ## run every test with the race detector (installs xmlsec1 when missing)
+test: deps ## run every test with the race detector (installs xmlsec1 and awscli when missing)
 	$(GO) vet $(PKGS)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
