@@ -36,6 +36,10 @@ func (e *Emulator) cloudTrail(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, id, http.StatusBadRequest, "UnknownOperationException", "")
 		return
 	}
+	if ferr := e.faults.check("cloudtrail"); ferr != nil {
+		jsonError(w, id, ferr.Status, ferr.Code, ferr.Message)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		jsonError(w, id, http.StatusBadRequest, "SerializationException", "could not read the request body")

@@ -36,6 +36,8 @@ type Config struct {
 // endpoint (as LocalStack serves them on port 4566).
 type Emulator struct {
 	cfg    Config
+	clock  *clock
+	faults faults
 	log    *slog.Logger
 	store  *store.Store
 	events *events.Log
@@ -53,13 +55,20 @@ func New(cfg Config) *Emulator {
 		log = slog.New(slog.DiscardHandler)
 	}
 	st := store.New()
-	return &Emulator{cfg: cfg, log: log, store: st, events: events.NewLog(0), iam: &iam.Service{Store: st, Now: cfg.Now}}
+	clk := &clock{base: cfg.Now}
+	return &Emulator{cfg: cfg, clock: clk, log: log, store: st, events: events.NewLog(0), iam: &iam.Service{Store: st, Now: clk.Now}}
 }
 
-// Handler serves the AWS API: POST / with Action and Version.
+// Now returns the emulator's clock reading: its base clock moved by the
+// control API.
+func (e *Emulator) Now() time.Time { return e.clock.Now() }
+
+// Handler serves the AWS API (POST / with Action and Version, or a JSON
+// 1.1 X-Amz-Target) and the control API under /_breakglass/.
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", e.query)
+	e.controlRoutes(mux)
 	return mux
 }
 
@@ -80,6 +89,14 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 	case iam.Version, stsVersion:
 	default:
 		e.fail(w, ns, id, req.Action, awsquery.Errorf(http.StatusBadRequest, "InvalidParameterValue", "Unsupported Version: %s", req.Version))
+		return
+	}
+	service := "sts"
+	if req.Version == iam.Version {
+		service = "iam"
+	}
+	if ferr := e.faults.check(service); ferr != nil {
+		e.fail(w, ns, id, req.Action, ferr)
 		return
 	}
 	caller, aerr := e.authenticate(r.Context(), r, req)
@@ -125,7 +142,7 @@ func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, cal
 		source = "iam.amazonaws.com"
 	}
 	ev := events.Event{
-		EventTime: e.cfg.Now().UTC(), EventSource: source, EventName: req.Action, AWSRegion: "us-east-1",
+		EventTime: e.clock.Now().UTC(), EventSource: source, EventName: req.Action, AWSRegion: "us-east-1",
 		SourceIPAddress: clientIP(r), UserAgent: r.UserAgent(), RequestID: id,
 		RequestParameters: requestParameters(req), RecipientAccountID: caller.Account,
 		ReadOnly:     strings.HasPrefix(req.Action, "Get") || strings.HasPrefix(req.Action, "List"),
@@ -165,7 +182,7 @@ func (e *Emulator) authenticate(ctx context.Context, r *http.Request, req *awsqu
 		return sigv4.Credential{AccessKeyID: k.ID, SecretAccessKey: k.Secret, SessionToken: k.SessionToken,
 			Expires: k.Expires, AnySecret: k.Principal.Type == store.Root && store.IsAccountID(k.ID)}, true
 	}
-	_, err := sigv4.Verify(ctx, r, req.Body, lookup, sigv4.Options{Now: e.cfg.Now, CheckSkew: e.cfg.CheckSkew})
+	_, err := sigv4.Verify(ctx, r, req.Body, lookup, sigv4.Options{Now: e.clock.Now, CheckSkew: e.cfg.CheckSkew})
 	if err != nil {
 		return store.Principal{}, &awsquery.Error{Status: err.Status(), Code: string(err.Reason), Message: err.Message}
 	}
