@@ -105,6 +105,9 @@ func TestIAMRolesAndProviders(t *testing.T) {
 		{"max session too long", second(iamc.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), MaxSessionDuration: aws.Int32(43201)})), "ValidationError"},
 		{"unknown role", second(iamc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("Nope")})), "NoSuchEntity"},
 		{"provider in another account", second(iamc.GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String("arn:aws:iam::222222222222:saml-provider/Okta")})), "NoSuchEntity"},
+		{"trust policy with a Resource", second(iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("R2"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole","Resource":"*"}]}`)})), "MalformedPolicyDocument"},
+		{"trust policy not JSON", second(iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), PolicyDocument: aws.String(`{`)})), "MalformedPolicyDocument"},
+		{"unknown managed policy", second(iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), PolicyArn: aws.String("arn:aws:iam::aws:policy/NoSuchPolicy")})), "NoSuchEntity"},
 		{"metadata too short", second(iamc.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Short"), SAMLMetadataDocument: aws.String("<x/>")})), "ValidationError"},
 	}
 	for _, tc := range cases {
@@ -119,7 +122,7 @@ func TestIAMRolesAndProviders(t *testing.T) {
 	if err != nil || len(list.Roles) != 1 || aws.ToInt32(list.Roles[0].MaxSessionDuration) != 7200 {
 		t.Errorf("ListRoles: %v %+v", err, list)
 	}
-	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/EmergencyAccess_RO"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := iamc.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("EmergencyAccess_Role1_RO")}); apiCode(err) != "DeleteConflict" {

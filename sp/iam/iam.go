@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
+	"github.com/breakglass-dev/breakglass/sp/internal/policy"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
 )
 
@@ -104,6 +105,40 @@ func invalidInput(format string, args ...any) *awsquery.Error {
 func validation(value, member, constraint string) *awsquery.Error {
 	return awsquery.Errorf(http.StatusBadRequest, "ValidationError",
 		"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+}
+
+// malformedPolicy is IAM's answer to a policy document it cannot accept.
+func malformedPolicy(err error) *awsquery.Error {
+	var m *policy.MalformedError
+	if errors.As(err, &m) {
+		return awsquery.Errorf(http.StatusBadRequest, "MalformedPolicyDocument", "%s", m.Message)
+	}
+	return awsquery.Errorf(http.StatusBadRequest, "MalformedPolicyDocument", "Syntax errors in policy.")
+}
+
+// trustPolicy parses and validates a role trust policy as IAM does at
+// CreateRole and UpdateAssumeRolePolicy.
+func trustPolicy(doc string) *awsquery.Error {
+	p, err := policy.Parse(doc)
+	if err == nil {
+		err = policy.ValidateTrust(p)
+	}
+	if err != nil {
+		return malformedPolicy(err)
+	}
+	return nil
+}
+
+// identityPolicy parses and validates an identity-based policy.
+func identityPolicy(doc string) *awsquery.Error {
+	p, err := policy.Parse(doc)
+	if err == nil {
+		err = policy.ValidateIdentity(p)
+	}
+	if err != nil {
+		return malformedPolicy(err)
+	}
+	return nil
 }
 
 func missing(member string) *awsquery.Error {
@@ -345,6 +380,9 @@ func (s *Service) createRole(caller store.Principal, r *awsquery.Request) (any, 
 	if err != nil {
 		return nil, err
 	}
+	if err := trustPolicy(trust); err != nil {
+		return nil, err
+	}
 	path, err := optional(r, "Path", "path", 1, 512, rePath, `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
 	if err != nil {
 		return nil, err
@@ -479,6 +517,9 @@ func (s *Service) updateAssumeRolePolicy(caller store.Principal, r *awsquery.Req
 	if err != nil {
 		return nil, err
 	}
+	if err := trustPolicy(doc); err != nil {
+		return nil, err
+	}
 	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
 		role.TrustPolicy = doc
 		return nil
@@ -497,6 +538,9 @@ func (s *Service) putRolePolicy(caller store.Principal, r *awsquery.Request) (an
 	}
 	doc, err := required(r, "PolicyDocument", "policyDocument", 1, 131072, nil, "")
 	if err != nil {
+		return nil, err
+	}
+	if err := identityPolicy(doc); err != nil {
 		return nil, err
 	}
 	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
@@ -575,6 +619,11 @@ func (s *Service) attachRolePolicy(caller store.Principal, r *awsquery.Request) 
 	arn, err := policyARN(r)
 	if err != nil {
 		return nil, err
+	}
+	// Customer managed policies are not emulated yet: only AWS managed
+	// policies the emulator knows can be attached.
+	if _, ok := policy.Managed(arn); !ok {
+		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
 	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
 		if slices.Contains(role.AttachedPolicies, arn) {
