@@ -2,9 +2,12 @@ package sp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,12 +16,8 @@ import (
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/sigv4"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
-)
-
-// STS's Query API names.
-const (
-	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
-	stsVersion   = "2011-06-15"
+	"github.com/breakglass-dev/breakglass/sp/samlcheck"
+	"github.com/breakglass-dev/breakglass/sp/sts"
 )
 
 // Config configures an Emulator. The zero value is ready for use.
@@ -30,6 +29,9 @@ type Config struct {
 	// CheckSkew refuses signatures more than 15 minutes from Now, as AWS
 	// does. Leave it off while drills move a virtual clock.
 	CheckSkew bool
+	// SAML holds the settings of the SAML checks where AWS's behaviour is
+	// unconfirmed; the zero value is strict (docs/aws-behaviour.md).
+	SAML samlcheck.Settings
 }
 
 // Emulator is the AWS side: IAM and STS over the Query protocol on one
@@ -42,6 +44,7 @@ type Emulator struct {
 	store  *store.Store
 	events *events.Log
 	iam    *iam.Service
+	sts    *sts.Service
 }
 
 // New returns an emulator with no accounts; any 12-digit access key id is
@@ -56,7 +59,11 @@ func New(cfg Config) *Emulator {
 	}
 	st := store.New()
 	clk := &clock{base: cfg.Now}
-	return &Emulator{cfg: cfg, clock: clk, log: log, store: st, events: events.NewLog(0), iam: &iam.Service{Store: st, Now: clk.Now}}
+	return &Emulator{
+		cfg: cfg, clock: clk, log: log, store: st, events: events.NewLog(0),
+		iam: &iam.Service{Store: st, Now: clk.Now, ValidateMetadata: validateMetadata},
+		sts: &sts.Service{Store: st, Now: clk.Now, SAML: cfg.SAML},
+	}
 }
 
 // Now returns the emulator's clock reading: its base clock moved by the
@@ -86,7 +93,7 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 	}
 	log := e.log.With("request_id", id, "action", req.Action)
 	switch req.Version {
-	case iam.Version, stsVersion:
+	case iam.Version, sts.Version:
 	default:
 		e.fail(w, ns, id, req.Action, awsquery.Errorf(http.StatusBadRequest, "InvalidParameterValue", "Unsupported Version: %s", req.Version))
 		return
@@ -105,14 +112,15 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 		e.fail(w, ns, id, req.Action, aerr)
 		return
 	}
-	var result any
+	var out sts.Outcome
 	switch req.Version {
 	case iam.Version:
-		result, qerr = e.iam.Handle(r.Context(), caller, req)
-	case stsVersion:
-		result, qerr = e.sts(r.Context(), caller, req)
+		out.Result, qerr = e.iam.Handle(r.Context(), caller, req)
+	case sts.Version:
+		out, qerr = e.sts.Handle(r.Context(), caller, req, id)
 	}
-	e.record(r, req, id, caller, qerr)
+	result := out.Result
+	e.record(r, req, id, caller, out, qerr)
 	if qerr != nil {
 		log.Info("request failed", "code", qerr.Code, "caller", caller.ARN)
 		e.fail(w, ns, id, req.Action, qerr)
@@ -126,7 +134,7 @@ func namespace(req *awsquery.Request) string {
 	if req != nil && req.Version == iam.Version {
 		return iam.Namespace
 	}
-	return stsNamespace
+	return sts.Namespace
 }
 
 func (e *Emulator) fail(w http.ResponseWriter, ns, id, action string, err *awsquery.Error) {
@@ -136,7 +144,7 @@ func (e *Emulator) fail(w http.ResponseWriter, ns, id, action string, err *awsqu
 // record writes the call to the event log, in the caller's account.
 // Calls refused before the caller is known (bad signatures) are not
 // recorded, as CloudTrail does not record them either.
-func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, caller store.Principal, err *awsquery.Error) {
+func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, caller store.Principal, out sts.Outcome, err *awsquery.Error) {
 	source := "sts.amazonaws.com"
 	if req.Version == iam.Version {
 		source = "iam.amazonaws.com"
@@ -148,8 +156,32 @@ func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, cal
 		ReadOnly:     strings.HasPrefix(req.Action, "Get") || strings.HasPrefix(req.Action, "List"),
 		UserIdentity: events.Identity{Type: string(caller.Type), PrincipalID: caller.UserID, ARN: caller.ARN, AccountID: caller.Account},
 	}
+	if caller.Session != nil {
+		ev.UserIdentity.AccessKeyID = ""
+		ev.UserIdentity.SessionContext = &events.SessionContext{
+			SessionIssuer: &events.SessionIssuer{Type: "Role", PrincipalID: caller.Session.RoleID, ARN: caller.RoleARN,
+				AccountID: caller.Account, UserName: caller.Session.RoleName},
+			Attributes:     map[string]string{"mfaAuthenticated": strconv.FormatBool(caller.Session.MFA), "creationDate": caller.Session.IssuedAt.Format(time.RFC3339)},
+			SourceIdentity: caller.Session.SourceIdentity,
+		}
+	}
+	if out.Identity != nil {
+		ev.UserIdentity = *out.Identity
+	}
+	if out.Account != "" {
+		ev.RecipientAccountID = out.Account
+	}
+	ev.Resources, ev.ResponseElements = out.Resources, out.Response
 	if err != nil {
 		ev.ErrorCode, ev.ErrorMessage = err.Code, err.Message
+		ev.ResponseElements = nil
+	}
+	if ev.RecipientAccountID == "" && req.Action == "AssumeRoleWithSAML" {
+		// A refused federation is recorded in the account of the role asked for.
+		if m := reAccount.FindStringSubmatch(req.Get("RoleArn")); m != nil {
+			ev.RecipientAccountID = m[1]
+			ev.UserIdentity = events.Identity{Type: "SAMLUser"}
+		}
 	}
 	e.events.Add(ev)
 }
@@ -162,6 +194,21 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+var reAccount = regexp.MustCompile(`^arn:aws:iam::(\d{12}):`)
+
+// validateMetadata applies IAM's upload checks through the same package
+// STS verifies assertions with.
+func validateMetadata(doc string) *awsquery.Error {
+	if _, err := samlcheck.ParseMetadata([]byte(doc)); err != nil {
+		var se *samlcheck.Error
+		if errors.As(err, &se) {
+			return &awsquery.Error{Status: se.Status, Code: se.Code, Message: se.Message}
+		}
+		return awsquery.Errorf(http.StatusBadRequest, "InvalidInput", "%s", samlcheck.MsgCouldNotParseMetadata)
+	}
+	return nil
+}
+
 // unsigned lists the actions AWS serves without a signature: the SAML
 // assertion (or web identity token) is the credential [R1].
 var unsigned = map[string]bool{"AssumeRoleWithSAML": true, "AssumeRoleWithWebIdentity": true}
@@ -169,7 +216,7 @@ var unsigned = map[string]bool{"AssumeRoleWithSAML": true, "AssumeRoleWithWebIde
 // authenticate verifies the request's SigV4 signature and returns who made
 // it. Unsigned STS federation calls return the zero Principal.
 func (e *Emulator) authenticate(ctx context.Context, r *http.Request, req *awsquery.Request) (store.Principal, *awsquery.Error) {
-	if req.Version == stsVersion && unsigned[req.Action] {
+	if req.Version == sts.Version && unsigned[req.Action] {
 		return store.Principal{}, nil
 	}
 	var key store.AccessKey
@@ -187,18 +234,4 @@ func (e *Emulator) authenticate(ctx context.Context, r *http.Request, req *awsqu
 		return store.Principal{}, &awsquery.Error{Status: err.Status(), Code: string(err.Reason), Message: err.Message}
 	}
 	return key.Principal, nil
-}
-
-// sts answers the STS actions implemented so far.
-func (e *Emulator) sts(ctx context.Context, caller store.Principal, req *awsquery.Request) (any, *awsquery.Error) {
-	switch req.Action {
-	case "GetCallerIdentity":
-		// No permission is needed: even an explicit deny returns the data [R1].
-		return struct {
-			UserID  string `xml:"UserId"`
-			Account string `xml:"Account"`
-			ARN     string `xml:"Arn"`
-		}{caller.UserID, caller.Account, caller.ARN}, nil
-	}
-	return nil, awsquery.InvalidAction(req.Action)
 }

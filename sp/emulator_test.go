@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -62,7 +63,11 @@ func TestUnknownKeyRefused(t *testing.T) {
 func TestIAMRolesAndProviders(t *testing.T) {
 	ctx := context.Background()
 	iamc, _ := emulator(t, "111111111111")
-	metadata := `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="urn:breakglass:idp">` + strings.Repeat(" ", 1000) + `</EntityDescriptor>`
+	raw, err := os.ReadFile("../../shared/testdata/metadata/okta-dev-tenant-idp.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metadata := string(raw)
 	p, err := iamc.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Okta"), SAMLMetadataDocument: aws.String(metadata)})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +113,7 @@ func TestIAMRolesAndProviders(t *testing.T) {
 		{"trust policy with a Resource", second(iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("R2"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole","Resource":"*"}]}`)})), "MalformedPolicyDocument"},
 		{"trust policy not JSON", second(iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), PolicyDocument: aws.String(`{`)})), "MalformedPolicyDocument"},
 		{"unknown managed policy", second(iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_RO"), PolicyArn: aws.String("arn:aws:iam::aws:policy/NoSuchPolicy")})), "NoSuchEntity"},
+		{"metadata without an IdP", second(iamc.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("NotIdP"), SAMLMetadataDocument: aws.String(`<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="urn:x">` + strings.Repeat(" ", 1000) + `</EntityDescriptor>`)})), "InvalidInput"},
 		{"metadata too short", second(iamc.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Short"), SAMLMetadataDocument: aws.String("<x/>")})), "ValidationError"},
 	}
 	for _, tc := range cases {

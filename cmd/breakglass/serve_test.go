@@ -30,9 +30,16 @@ func TestServeRefusesNonLoopbackWithDemoCredentials(t *testing.T) {
 // the IdP and AWS URLs it reports, and a stop function that checks the exit.
 func startServe(t *testing.T, args ...string) (idpURL, awsURL string) {
 	t.Helper()
+	return startServeIn(t, t.TempDir(), args...)
+}
+
+// startServeIn is startServe with the configuration directory (and so the
+// IdP signing key) in configDir.
+func startServeIn(t *testing.T, configDir string, args ...string) (idpURL, awsURL string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	env := map[string]string{envConfigDir: t.TempDir()}
+	env := map[string]string{envConfigDir: configDir}
 	done := make(chan int, 1)
 	go func() {
 		argv := append([]string{"serve", "--idp-addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0"}, args...)

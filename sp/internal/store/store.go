@@ -75,6 +75,9 @@ type Principal struct {
 	UserID string
 	// RoleARN is the role of an assumed-role session.
 	RoleARN string
+	// Session is the role session behind temporary credentials; nil for
+	// long-term keys.
+	Session *Session
 }
 
 // AccessKey is a credential the emulator issued or accepts.
@@ -82,9 +85,28 @@ type AccessKey struct {
 	ID, Secret, SessionToken string
 	Expires                  time.Time // zero: long-term
 	Principal                Principal
-	// Chained marks credentials of a role session, whose AssumeRole is role
-	// chaining (capped at one hour).
-	Chained bool
+}
+
+// Session is what a role session carries into the calls made with its
+// credentials, and into the next hop of a role chain.
+type Session struct {
+	RoleName, RoleID string
+	IssuedAt         time.Time
+	// MFA is true when the session was created with a verified MFA code
+	// (aws:MultiFactorAuthPresent).
+	MFA bool
+	// SourceIdentity persists across a role chain and cannot change [R19].
+	SourceIdentity string
+	// Tags are the session tags; TransitiveTagKeys those that flow into the
+	// next hop [R15].
+	Tags              map[string]string
+	TransitiveTagKeys []string
+	// SAML holds the saml:namequalifier, saml:sub and saml:sub_type keys a
+	// SAML session keeps after federation [R14]; nil otherwise.
+	SAML map[string]string
+	// FederatedProvider is the SAML provider ARN of a federated session
+	// (aws:FederatedProvider) [R24].
+	FederatedProvider string
 }
 
 // Store is the emulator state. The zero value is not usable; call New.

@@ -1,0 +1,154 @@
+package sts
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
+	"github.com/breakglass-dev/breakglass/sp/internal/events"
+	"github.com/breakglass-dev/breakglass/sp/internal/policy"
+	"github.com/breakglass-dev/breakglass/sp/internal/store"
+)
+
+// assumeRole answers AssumeRole: the chained hop from an emergency role
+// session into a workload account, or a user's (or role's) first hop.
+// Order of checks: parameters, root callers, the target role, the
+// duration limits, then authorization (caller's identity policies and the
+// role's trust policy).
+func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outcome, *awsquery.Error) {
+	roleARN, err := param(r, "RoleArn", "roleArn", 20, 2048)
+	if err != nil {
+		return Outcome{}, err
+	}
+	sessionName, err := param(r, "RoleSessionName", "roleSessionName", 2, 64)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !reSessionName.MatchString(sessionName) {
+		return Outcome{}, validation(sessionName, "roleSessionName", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
+	}
+	dur, err := duration(r)
+	if err != nil {
+		return Outcome{}, err
+	}
+	const action = "sts:AssumeRole"
+	// The root user cannot assume roles (IAM User Guide, "Using IAM roles").
+	if caller.Type == store.Root {
+		return Outcome{}, awsquery.Errorf(http.StatusForbidden, "AccessDenied", "Roles may not be assumed by root accounts.")
+	}
+	role, account, ok := s.roleFromARN(roleARN)
+	if !ok {
+		// AWS does not say whether the role exists [R21].
+		return Outcome{}, accessDenied(caller.ARN, action, roleARN, "")
+	}
+	parent := caller.Session
+	chained := caller.Type == store.AssumedRole
+	if chained && r.Has("DurationSeconds") && dur > chainedMax {
+		// Role chaining caps the session at one hour; it fails, it does not
+		// clamp [R17][R47].
+		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "ValidationError",
+			"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if dur > role.MaxSessionDuration {
+		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "ValidationError",
+			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
+
+	ctx := policy.Context{
+		"sts:RoleSessionName": {sessionName},
+		"aws:CurrentTime":     {s.now().Format(time.RFC3339)},
+		"aws:EpochTime":       {strconv.FormatInt(s.now().Unix(), 10)},
+	}
+	sourceIdentity := r.Get("SourceIdentity")
+	if parent != nil {
+		if parent.MFA {
+			ctx["aws:MultiFactorAuthPresent"] = []string{"true"}
+		} else {
+			ctx["aws:MultiFactorAuthPresent"] = []string{"false"}
+		}
+		for k, v := range parent.SAML {
+			ctx[k] = []string{v}
+		}
+		if parent.FederatedProvider != "" {
+			ctx["aws:FederatedProvider"] = []string{parent.FederatedProvider}
+		}
+		for k, v := range parent.Tags {
+			ctx["aws:PrincipalTag/"+k] = []string{v}
+		}
+		// SourceIdentity persists and cannot be changed [R19].
+		if parent.SourceIdentity != "" {
+			if sourceIdentity != "" && sourceIdentity != parent.SourceIdentity {
+				return Outcome{}, accessDenied(caller.ARN, "sts:SetSourceIdentity", roleARN, "")
+			}
+			sourceIdentity = parent.SourceIdentity
+		}
+	}
+	if sourceIdentity != "" {
+		ctx["sts:SourceIdentity"] = []string{sourceIdentity}
+		ctx["aws:SourceIdentity"] = []string{sourceIdentity}
+	}
+	if ext := r.Get("ExternalId"); ext != "" {
+		ctx["sts:ExternalId"] = []string{ext}
+	}
+
+	var callerPolicies []policy.Named
+	if caller.Type == store.AssumedRole {
+		if callerRole, _, ok := s.roleFromARN(caller.RoleARN); ok {
+			callerPolicies = identityPolicies(callerRole)
+		}
+	}
+	trust, perr := policy.Parse(role.TrustPolicy)
+	if perr != nil {
+		return Outcome{}, accessDenied(caller.ARN, action, roleARN, "")
+	}
+	pols := policy.Policies{
+		Identity:        callerPolicies,
+		Resource:        &policy.Named{ID: role.ARN + " trust policy", Policy: trust},
+		ResourceIsTrust: true,
+		ResourceAccount: account,
+	}
+	req := policy.Request{Principal: principal(caller), Action: action, Resource: roleARN, Context: ctx}
+	if res := policy.Evaluate(req, pols); !res.Allowed() {
+		return Outcome{}, awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, action, roleARN))
+	}
+	// Carrying a SourceIdentity needs sts:SetSourceIdentity on every hop,
+	// all or nothing [R19][R-mon].
+	if sourceIdentity != "" {
+		req.Action = "sts:SetSourceIdentity"
+		if res := policy.Evaluate(req, pols); !res.Allowed() {
+			return Outcome{}, awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, req.Action, roleARN))
+		}
+	}
+
+	sess := store.Session{SourceIdentity: sourceIdentity}
+	if parent != nil {
+		sess.MFA = parent.MFA
+		sess.SAML = parent.SAML
+		sess.FederatedProvider = parent.FederatedProvider
+		// Transitive tags flow into the next hop [R15].
+		for _, k := range parent.TransitiveTagKeys {
+			if v, ok := parent.Tags[k]; ok {
+				if sess.Tags == nil {
+					sess.Tags = map[string]string{}
+				}
+				sess.Tags[k] = v
+				sess.TransitiveTagKeys = append(sess.TransitiveTagKeys, k)
+			}
+		}
+	}
+	k, p := s.issue(role, account, sessionName, time.Duration(dur)*time.Second, sess)
+	result := struct {
+		Credentials     credentials     `xml:"Credentials"`
+		AssumedRoleUser assumedRoleUser `xml:"AssumedRoleUser"`
+		SourceIdentity  string          `xml:"SourceIdentity,omitempty"`
+	}{credentialsXML(k), assumedRoleUser{p.UserID, p.ARN}, sourceIdentity}
+	resp := responseElements(k, p)
+	if sourceIdentity != "" {
+		resp["sourceIdentity"] = sourceIdentity
+	}
+	return Outcome{
+		Result: result, Account: account, Response: resp,
+		Resources: []events.Resource{{Type: "AWS::IAM::Role", ARN: role.ARN, AccountID: account}},
+	}, nil
+}
