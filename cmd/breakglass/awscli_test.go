@@ -38,7 +38,9 @@ func TestAWSCLIAgainstServe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("list-roles: %v\n%s", err, out)
 	}
-	var roles struct{ Roles []struct{ RoleName, Arn string } }
+	var roles struct {
+		Roles []struct{ RoleName, Arn string }
+	}
 	if err := json.Unmarshal([]byte(out), &roles); err != nil || len(roles.Roles) != 4 {
 		t.Fatalf("list-roles output (%v):\n%s", err, out)
 	}
