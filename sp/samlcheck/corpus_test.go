@@ -1,7 +1,16 @@
 package samlcheck
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
+	"encoding/pem"
+	"math/big"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -336,5 +345,64 @@ func TestLintPositions(t *testing.T) {
 	fs = Lint([]byte(bad), testNow, LintOptions{})
 	if len(fs) == 0 || fs[0].Severity != SeverityError || fs[0].Line != 7 || fs[0].Column != 11 {
 		t.Errorf("got %+v, want a certificate error at 7:11", fs)
+	}
+}
+
+// certMetadata returns the fixture metadata with its certificate replaced
+// by der.
+func certMetadata(t *testing.T, der []byte) []byte {
+	t.Helper()
+	good := fixture(t, "metadata-idp.xml")
+	m := x509CertRE.FindStringSubmatchIndex(good)
+	if m == nil {
+		t.Fatal("no certificate in metadata-idp.xml")
+	}
+	return []byte(good[:m[2]] + base64.StdEncoding.EncodeToString(der) + good[m[3]:])
+}
+
+func TestMetadataKeys(t *testing.T) {
+	t.Parallel()
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := func() *x509.Certificate {
+		return &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "k.breakglass.test"},
+			NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(time.Hour)}
+	}
+	ecDER, err := x509.CreateCertificate(rand.Reader, tmpl(), tmpl(), &ecKey.PublicKey, ecKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := tmpl()
+	ext := pkix.Extension{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 55555, 1}, Value: []byte{0x05, 0x00}}
+	dup.ExtraExtensions = []pkix.Extension{ext, ext}
+	dupDER, dupErr := x509.CreateCertificate(rand.Reader, dup, dup, &rsaKey.PublicKey, rsaKey)
+	block, _ := pem.Decode(readFile(t, filepath.Join("testdata", "weak512.crt")))
+	if block == nil {
+		t.Fatal("weak512.crt is not PEM")
+	}
+	tests := []struct {
+		name string
+		der  []byte
+		rule string
+	}{
+		{"RSA-512", block.Bytes, RuleMetadataKeySize},
+		{"ECDSA P-256", ecDER, RuleMetadataKeySize},
+		{"repeated extension", dupDER, RuleMetadataExtension},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if tt.der == nil {
+				t.Skipf("cannot build the certificate: %v", dupErr)
+			}
+			_, err := ParseMetadata(certMetadata(t, tt.der))
+			wantErr(t, err, CodeInvalidInput, MsgCouldNotParseMetadata, tt.rule)
+		})
 	}
 }

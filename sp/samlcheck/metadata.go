@@ -367,7 +367,7 @@ func parseMetadataCert(el *etree.Element) (*x509.Certificate, string, error) {
 		return nil, RuleMetadataKeySize, fmt.Errorf("ECDSA %s key has %d bits, want an RSA key of at least %d bits",
 			k.Curve.Params().Name, k.Curve.Params().BitSize, MinRSABits)
 	case ed25519.PublicKey:
-		return nil, RuleMetadataKeySize, fmt.Errorf("Ed25519 key, want an RSA key of at least %d bits", MinRSABits)
+		return nil, RuleMetadataKeySize, fmt.Errorf("key is Ed25519, want an RSA key of at least %d bits", MinRSABits)
 	default:
 		return nil, RuleMetadataKeySize, fmt.Errorf("%T key, want an RSA key of at least %d bits", k, MinRSABits)
 	}

@@ -313,7 +313,7 @@ func (v *verifier) run() (*Result, []Step, error) {
 	provAcct, provName, ok := parseSAMLProviderARN(v.req.PrincipalARN)
 	if !ok {
 		return v.fail(invalidToken(MsgInvalidResponse, RuleProviderAccount,
-			fmt.Errorf("PrincipalArn %q is not a SAML provider ARN", v.req.PrincipalARN)))
+			fmt.Errorf("request PrincipalArn %q is not a SAML provider ARN", v.req.PrincipalARN)))
 	}
 	if v.p.ARN != v.req.PrincipalARN {
 		return v.fail(invalidToken(MsgSignatureInvalid, RuleProviderAccount,
@@ -423,7 +423,7 @@ func (v *verifier) content(sig *signed, provAcct, provName string) (*Result, []S
 	}
 	if sig.responseIssuer != nil && *sig.responseIssuer != issuer {
 		return v.fail(invalidToken(IssuerMessage(v.s.RequestID), RuleIssuer,
-			fmt.Errorf("Response Issuer %q differs from assertion Issuer %q", *sig.responseIssuer, issuer)))
+			fmt.Errorf("response Issuer %q differs from assertion Issuer %q", *sig.responseIssuer, issuer)))
 	}
 	res.Issuer = issuer
 	v.pass(RuleIssuer, "Issuer %q is the provider's entityID", issuer)
@@ -436,7 +436,7 @@ func (v *verifier) content(sig *signed, provAcct, provName string) (*Result, []S
 	scs := children(subject, nsAssertion, "SubjectConfirmation")
 	if len(scs) != 1 {
 		return v.fail(invalidToken(MsgInvalidResponse, RuleSubjectConfirmation,
-			fmt.Errorf("Subject has %d SubjectConfirmation elements, want exactly 1", len(scs))))
+			fmt.Errorf("assertion Subject has %d SubjectConfirmation elements, want exactly 1", len(scs))))
 	}
 	if m, _ := attr(scs[0], "Method"); m != methodBearer {
 		return v.fail(invalidToken(MsgInvalidResponse, RuleSubjectConfirmation,
@@ -454,7 +454,7 @@ func (v *verifier) content(sig *signed, provAcct, provName string) (*Result, []S
 	}
 	if !recipientRE.MatchString(recipient) {
 		return v.fail(invalidToken(MsgAudience, RuleSubjectConfirmation,
-			fmt.Errorf("Recipient %q is not an AWS sign-in SAML endpoint (https://signin.aws.amazon.com/saml, https://<region>.signin.aws.amazon.com/saml, .../saml/acs/<IdP-ID>)", recipient)))
+			fmt.Errorf("confirmation Recipient %q is not an AWS sign-in SAML endpoint (https://signin.aws.amazon.com/saml, https://<region>.signin.aws.amazon.com/saml, .../saml/acs/<IdP-ID>)", recipient)))
 	}
 	scdNOA, err := parseDateTime(scdNotOnOrAfter)
 	if err != nil {
@@ -496,17 +496,17 @@ func (v *verifier) content(sig *signed, provAcct, provName string) (*Result, []S
 		if nb, ok := attr(conditions, "NotBefore"); ok {
 			t, err := parseDateTime(nb)
 			if err != nil {
-				return v.fail(invalidToken(MsgInvalidResponse, RuleNotBefore, fmt.Errorf("Conditions NotBefore: %w", err)))
+				return v.fail(invalidToken(MsgInvalidResponse, RuleNotBefore, fmt.Errorf("assertion Conditions NotBefore: %w", err)))
 			}
 			if v.now.Add(v.s.ClockSkew).Before(t) {
 				return v.fail(invalidToken(MsgNotYetValid, RuleNotBefore,
-					fmt.Errorf("Conditions NotBefore %s is after now", t.Format(time.RFC3339))))
+					fmt.Errorf("assertion Conditions NotBefore %s is after now", t.Format(time.RFC3339))))
 			}
 		}
 		if noa, ok := attr(conditions, "NotOnOrAfter"); ok {
 			condNOA, err = parseDateTime(noa)
 			if err != nil {
-				return v.fail(invalidToken(MsgInvalidResponse, RuleNotOnOrAfter, fmt.Errorf("Conditions NotOnOrAfter: %w", err)))
+				return v.fail(invalidToken(MsgInvalidResponse, RuleNotOnOrAfter, fmt.Errorf("assertion Conditions NotOnOrAfter: %w", err)))
 			}
 		}
 	}
@@ -545,7 +545,7 @@ func (v *verifier) content(sig *signed, provAcct, provName string) (*Result, []S
 	// 17. NameID [R7].
 	nameID, err := child(subject, nsAssertion, "NameID")
 	if err != nil || nameID == nil {
-		return v.fail(accessDenied(RuleNameID, orErr(err, "Subject has no NameID")))
+		return v.fail(accessDenied(RuleNameID, orErr(err, "assertion Subject has no NameID")))
 	}
 	sub, err := text(nameID)
 	if err != nil || sub == "" {
@@ -594,7 +594,7 @@ func (v *verifier) content(sig *signed, provAcct, provName string) (*Result, []S
 	}
 	if !found {
 		return v.fail(accessDenied(RuleRolePair,
-			fmt.Errorf("Role attribute has no value pairing %s with %s (%s)", want.RoleARN, want.PrincipalARN, detail)))
+			fmt.Errorf("the Role attribute has no value pairing %s with %s (%s)", want.RoleARN, want.PrincipalARN, detail)))
 	}
 	v.pass(RuleRolePair, "%s is offered with %s", want.RoleARN, want.PrincipalARN)
 
@@ -806,7 +806,7 @@ func checkStatus(resp *etree.Element) *Error {
 	}
 	code, err := child(st, nsProtocol, "StatusCode")
 	if err != nil || code == nil {
-		return invalidToken(MsgInvalidResponse, RuleStatus, orErr(err, "Status has no StatusCode"))
+		return invalidToken(MsgInvalidResponse, RuleStatus, orErr(err, "response Status has no StatusCode"))
 	}
 	if v, _ := attr(code, "Value"); v != statusSuccess {
 		return invalidToken(MsgInvalidResponse, RuleStatus, fmt.Errorf("StatusCode %q, want %s", v, statusSuccess))
@@ -823,7 +823,7 @@ func checkAudience(conditions *etree.Element) *Error {
 	}
 	ars := children(conditions, nsAssertion, "AudienceRestriction")
 	if len(ars) == 0 {
-		return invalidToken(MsgAudience, RuleAudience, errors.New("Conditions has no AudienceRestriction"))
+		return invalidToken(MsgAudience, RuleAudience, errors.New("assertion Conditions has no AudienceRestriction"))
 	}
 	for _, ar := range ars {
 		var seen []string
@@ -986,7 +986,7 @@ func (v *verifier) verifySignatures(resp, assertion *etree.Element) (*signed, *E
 	if respSig != nil {
 		el, c, err := v.validate(resp)
 		if err != nil {
-			return fail("Response signature: %v", err)
+			return fail("response signature: %v", err)
 		}
 		verifiedResp = el
 		out.addCert(v.p.Metadata, c)
@@ -1008,7 +1008,7 @@ func (v *verifier) verifySignatures(resp, assertion *etree.Element) (*signed, *E
 		}
 		el, c, err := v.validate(det)
 		if err != nil {
-			return fail("Assertion signature: %v", err)
+			return fail("assertion signature: %v", err)
 		}
 		out.assertion = el
 		out.addCert(v.p.Metadata, c)
@@ -1038,7 +1038,7 @@ func (v *verifier) verifySignatures(resp, assertion *etree.Element) (*signed, *E
 	} else if ri != nil {
 		s, err := text(ri)
 		if err != nil {
-			return fail("Response Issuer: %v", err)
+			return fail("response Issuer: %v", err)
 		}
 		out.responseIssuer = &s
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/breakglass-dev/breakglass/sp/iam"
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/policy"
@@ -55,18 +56,29 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
+	// MFA sent with the call counts for this hop (aws:MultiFactorAuthPresent) [R1][R24].
+	mfa, merr := iam.VerifyMFA(s.Store, s.now(), caller, r.Get("SerialNumber"), r.Get("TokenCode"))
+	if merr != nil {
+		return Outcome{}, merr
+	}
 	ctx := policy.Context{
 		"sts:RoleSessionName": {sessionName},
 		"aws:CurrentTime":     {s.now().Format(time.RFC3339)},
 		"aws:EpochTime":       {strconv.FormatInt(s.now().Unix(), 10)},
 	}
 	sourceIdentity := r.Get("SourceIdentity")
+	if parent != nil && parent.MFA {
+		mfa = true
+	}
+	// aws:MultiFactorAuthPresent exists only for temporary credentials or
+	// when MFA is sent with the call; long-term keys alone leave it absent
+	// (IAM User Guide, condition keys [R24]).
+	if mfa {
+		ctx["aws:MultiFactorAuthPresent"] = []string{"true"}
+	} else if parent != nil {
+		ctx["aws:MultiFactorAuthPresent"] = []string{"false"}
+	}
 	if parent != nil {
-		if parent.MFA {
-			ctx["aws:MultiFactorAuthPresent"] = []string{"true"}
-		} else {
-			ctx["aws:MultiFactorAuthPresent"] = []string{"false"}
-		}
 		for k, v := range parent.SAML {
 			ctx[k] = []string{v}
 		}
@@ -92,12 +104,7 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		ctx["sts:ExternalId"] = []string{ext}
 	}
 
-	var callerPolicies []policy.Named
-	if caller.Type == store.AssumedRole {
-		if callerRole, _, ok := s.roleFromARN(caller.RoleARN); ok {
-			callerPolicies = identityPolicies(callerRole)
-		}
-	}
+	callerPolicies := iam.CallerPolicies(s.Store, caller)
 	trust, perr := policy.Parse(role.TrustPolicy)
 	if perr != nil {
 		return Outcome{}, accessDenied(caller.ARN, action, roleARN, "")
@@ -121,9 +128,8 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		}
 	}
 
-	sess := store.Session{SourceIdentity: sourceIdentity}
+	sess := store.Session{SourceIdentity: sourceIdentity, MFA: mfa}
 	if parent != nil {
-		sess.MFA = parent.MFA
 		sess.SAML = parent.SAML
 		sess.FederatedProvider = parent.FederatedProvider
 		// Transitive tags flow into the next hop [R15].

@@ -83,6 +83,8 @@ func (s *Service) Handle(ctx context.Context, caller store.Principal, r *awsquer
 		return s.assumeRole(caller, r)
 	case "AssumeRoleWithSAML":
 		return s.assumeRoleWithSAML(r, requestID)
+	case "GetSessionToken":
+		return s.getSessionToken(caller, r)
 	}
 	return Outcome{}, awsquery.InvalidAction(r.Action)
 }
@@ -144,22 +146,6 @@ func (s *Service) roleFromARN(arn string) (store.Role, string, bool) {
 		return store.Role{}, "", false
 	}
 	return role, m[1], true
-}
-
-// identityPolicies returns the parsed identity-based policies of a role.
-func identityPolicies(role store.Role) []policy.Named {
-	var out []policy.Named
-	for name, doc := range role.InlinePolicies {
-		if p, err := policy.Parse(doc); err == nil {
-			out = append(out, policy.Named{ID: role.Name + "/" + name, Policy: p})
-		}
-	}
-	for _, arn := range role.AttachedPolicies {
-		if p, ok := policy.Managed(arn); ok {
-			out = append(out, policy.Named{ID: arn, Policy: p})
-		}
-	}
-	return out
 }
 
 // issue creates temporary credentials for a role session.

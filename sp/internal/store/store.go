@@ -51,6 +51,9 @@ type Account struct {
 	ID            string
 	samlProviders map[string]*SAMLProvider // by name
 	roles         map[string]*Role         // by lower-case name: IAM names are unique ignoring case
+	users         map[string]*User         // by lower-case name
+	groups        map[string]*Group        // by lower-case name
+	mfa           map[string]*MFADevice    // by serial number
 }
 
 // PrincipalType names who signed a request, as CloudTrail's userIdentity.type.
@@ -85,6 +88,9 @@ type AccessKey struct {
 	ID, Secret, SessionToken string
 	Expires                  time.Time // zero: long-term
 	Principal                Principal
+	Created                  time.Time
+	// Inactive keys are refused like unknown ones.
+	Inactive bool
 }
 
 // Session is what a role session carries into the calls made with its
@@ -155,10 +161,22 @@ func (s *Store) Key(id string) (AccessKey, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	k, ok := s.keys[id]
-	if !ok {
+	if !ok || k.Inactive {
 		return AccessKey{}, false
 	}
 	return *k, true
+}
+
+// UpdateKey applies edit to an access key under the lock.
+func (s *Store) UpdateKey(id string, edit func(*AccessKey)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.keys[id]
+	if !ok {
+		return fmt.Errorf("access key %s: %w", id, ErrNotFound)
+	}
+	edit(k)
+	return nil
 }
 
 // AddKey records an access key.

@@ -3,7 +3,7 @@
 # humans: tests only read its outputs, which are committed. The key files are
 # test-only keys, never used anywhere else.
 #
-# Requires openssl (3.x) and xmlsec1 (Debian package xmlsec1). Signing is done
+# Requires openssl (3.x), xmlsec1 and POSIX sh/awk/grep/tr (Debian package xmlsec1). Signing is done
 # by xmlsec1, an implementation independent of goxmldsig, so that the
 # verifier in this package cannot agree with a signer on a shared bug.
 #
@@ -50,6 +50,10 @@ selfsigned idp 20260101000000Z 20360101000000Z
 selfsigned expired 20250101000000Z 20260601000000Z
 # other: a valid key that is absent from the metadata.
 selfsigned other 20260101000000Z 20360101000000Z
+
+# weak512: a certificate IAM refuses (RSA key under 1024 bits [R10]).
+openssl req -x509 -newkey rsa:512 -nodes -keyout "$tmp/weak512.key" -subj "/CN=weak512.breakglass.test" \
+	-days 36500 -out weak512.crt 2>/dev/null
 
 b64() { grep -v -- '-----' "$1" | tr -d '\n'; }
 
@@ -121,8 +125,8 @@ $(cat templates/assertion-body.xml)
 XML
 }
 
-# sign KEY IN OUT signs the first (innermost-first is not guaranteed, so we
-# sign one template at a time) ds:Signature template in IN.
+# sign KEY IN OUT signs the first ds:Signature template of IN in document
+# order (one template at a time).
 sign() {
 	xmlsec1 --sign --privkey-pem "$1.key,$1.crt" \
 		--id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion \
@@ -139,14 +143,11 @@ sign idp "$tmp/t.xml" response-response-signed.xml
 # both: sign the assertion first, then add and sign the response template.
 response "" "$(sigtmpl _a1 $RSA256 $SHA256 $EXC)" >"$tmp/t.xml"
 sign idp "$tmp/t.xml" "$tmp/a.xml"
-python3 - "$tmp/a.xml" "$tmp/t2.xml" "$(sigtmpl _r1 $RSA256 $SHA256 $EXC)" <<'PY'
-import sys
-src, dst, tmpl = sys.argv[1], sys.argv[2], sys.argv[3]
-doc = open(src).read()
-marker = "<saml:Issuer>https://idp.breakglass.test/saml</saml:Issuer>"
-i = doc.index(marker) + len(marker)
-open(dst, "w").write(doc[:i] + "\n  " + tmpl + doc[i:])
-PY
+sigtmpl _r1 $RSA256 $SHA256 $EXC >"$tmp/rsig.xml"
+awk -v tmpl="$tmp/rsig.xml" '
+	{ print }
+	!done && /<saml:Issuer>/ { while ((getline line < tmpl) > 0) print "  " line; done = 1 }
+' "$tmp/a.xml" >"$tmp/t2.xml"
 # xmlsec1 signs the first template in document order: the response's.
 sign idp "$tmp/t2.xml" response-both-signed.xml
 
