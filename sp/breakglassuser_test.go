@@ -1,0 +1,135 @@
+package sp_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/breakglass-dev/breakglass/sp"
+	"github.com/breakglass-dev/breakglass/sp/control"
+)
+
+func code(t *testing.T, seed string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(seed, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestBreakGlassIAMUser is Failure Mode 1 on the emulator, set up and used
+// only through the AWS API: the EmergencyAccess user signs in with its
+// access key and an MFA code (GetSessionToken), assumes the emergency role
+// whose trust policy demands MFA, and chains into the workload account;
+// without MFA the role refuses it.
+func TestBreakGlassIAMUser(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	emu := sp.New(sp.Config{Now: clock})
+	ts := httptest.NewServer(emu.Handler())
+	t.Cleanup(ts.Close)
+	ctl := control.New(ts.URL, nil)
+	root := func(acct string) *iam.Client {
+		return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider(acct, "x", "")})
+	}
+	emergency, workload := root("111111111111"), root("222222222222")
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(emergency.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("EmergencyAccessGroup")}))
+	must(emergency.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("EmergencyAccessGroup"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+	must(emergency.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("EmergencyAccess")}))
+	must(emergency.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("EmergencyAccessGroup"), UserName: aws.String("EmergencyAccess")}))
+	if _, err := emergency.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("EmergencyAccess"), Password: aws.String("breakglass-demo")}); apiCode(err) != "PasswordPolicyViolation" {
+		t.Errorf("weak password: got %v", err)
+	}
+	must(emergency.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("EmergencyAccess"), Password: aws.String("Breakglass-demo-1")}))
+	dev, err := emergency.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("EmergencyAccess")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SDK decodes the base64 blob; what remains is the base32 seed.
+	seed := string(dev.VirtualMFADevice.Base32StringSeed)
+	serial := aws.ToString(dev.VirtualMFADevice.SerialNumber)
+	if _, err := emergency.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String("EmergencyAccess"), SerialNumber: aws.String(serial),
+		AuthenticationCode1: aws.String("000000"), AuthenticationCode2: aws.String("111111")}); apiCode(err) != "InvalidAuthenticationCode" {
+		t.Errorf("wrong codes: got %v", err)
+	}
+	must(emergency.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String("EmergencyAccess"), SerialNumber: aws.String(serial),
+		AuthenticationCode1: aws.String(code(t, seed, now.Add(-30*time.Second))), AuthenticationCode2: aws.String(code(t, seed, now))}))
+	key, err := emergency.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("EmergencyAccess")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfaTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/EmergencyAccess"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`
+	must(emergency.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("EmergencyAccess_Role1_Ops"), AssumeRolePolicyDocument: aws.String(mfaTrust)}))
+	must(emergency.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("EmergencyAccess_Role1_Ops"), PolicyName: aws.String("hop"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/EmergencyAccess_Ops"}]}`)}))
+	must(workload.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("EmergencyAccess_Ops"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"},"Action":"sts:AssumeRole"}]}`)}))
+
+	user := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")})
+	opsRole := &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"), RoleSessionName: aws.String("breakglass")}
+
+	// Without MFA the role refuses the user.
+	if _, err := user.AssumeRole(ctx, opsRole); apiCode(err) != "AccessDenied" {
+		t.Fatalf("AssumeRole without MFA: got %v, want AccessDenied", err)
+	}
+	plain, err := user.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noMFA := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(plain.Credentials.AccessKeyId), aws.ToString(plain.Credentials.SecretAccessKey), aws.ToString(plain.Credentials.SessionToken))})
+	if _, err := noMFA.AssumeRole(ctx, opsRole); apiCode(err) != "AccessDenied" {
+		t.Errorf("AssumeRole with a session without MFA: got %v, want AccessDenied", err)
+	}
+	if _, err := user.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String("123456")}); apiCode(err) != "AccessDenied" {
+		t.Errorf("wrong MFA code: got %v", err)
+	}
+
+	// With MFA (a fresh 30-second step: a code is accepted once).
+	if _, err := ctl.Advance(ctx, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := user.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String(code(t, seed, emu.Now()))})
+	if err != nil {
+		t.Fatalf("GetSessionToken with MFA: %v", err)
+	}
+	withMFA := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(tok.Credentials.AccessKeyId), aws.ToString(tok.Credentials.SecretAccessKey), aws.ToString(tok.Credentials.SessionToken))})
+	ops, err := withMFA.AssumeRole(ctx, opsRole)
+	if err != nil {
+		t.Fatalf("AssumeRole with MFA: %v", err)
+	}
+	opsClient := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(ops.Credentials.AccessKeyId), aws.ToString(ops.Credentials.SecretAccessKey), aws.ToString(ops.Credentials.SessionToken))})
+	hop, err := opsClient.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/EmergencyAccess_Ops"), RoleSessionName: aws.String("breakglass")})
+	if err != nil {
+		t.Fatalf("chained hop: %v", err)
+	}
+	if got := aws.ToString(hop.AssumedRoleUser.Arn); got != "arn:aws:sts::222222222222:assumed-role/EmergencyAccess_Ops/breakglass" {
+		t.Errorf("chained identity %s", got)
+	}
+	// Temporary credentials, of a user or a role, cannot call GetSessionToken [R1].
+	for name, c := range map[string]*sts.Client{"user session": withMFA, "role session": opsClient} {
+		if _, err := c.GetSessionToken(ctx, &sts.GetSessionTokenInput{}); apiCode(err) != "AccessDenied" {
+			t.Errorf("GetSessionToken from a %s: got %v, want AccessDenied", name, err)
+		}
+	}
+}
