@@ -133,3 +133,52 @@ func TestBreakGlassIAMUser(t *testing.T) {
 		}
 	}
 }
+
+// TestIAMAuthorization: IAM calls by a role session need an identity
+// policy; the root user needs none.
+func TestIAMAuthorization(t *testing.T) {
+	ctx := context.Background()
+	ts := httptest.NewServer(sp.New(sp.Config{}).Handler())
+	t.Cleanup(ts.Close)
+	root := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("444444444444", "x", "")})
+	trustUser := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444444444444:user/admin"},"Action":"sts:AssumeRole"}]}`
+	for _, role := range []string{"ReadOnly", "ProviderAdmin"} {
+		if _, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trustUser)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ProviderAdmin"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetSAMLProvider","iam:UpdateSAMLProvider","iam:ListSAMLProviders"],"Resource":"*"}]}`)})
+	root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("ReadOnly"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
+	root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("admin")})
+	root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("admin"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)})
+	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")})
+	as := func(role string) *iam.Client {
+		out, err := admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::444444444444:role/" + role), RoleSessionName: aws.String("admin")})
+		if err != nil {
+			t.Fatalf("assume %s: %v", role, err)
+		}
+		return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))})
+	}
+	ro, pa := as("ReadOnly"), as("ProviderAdmin")
+	if _, err := ro.ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
+		t.Errorf("ReadOnly ListRoles: %v", err)
+	}
+	if _, err := ro.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("ProviderAdmin")}); apiCode(err) != "AccessDenied" {
+		t.Errorf("ReadOnly DeleteRole: got %v, want AccessDenied", err)
+	}
+	if _, err := pa.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{}); err != nil {
+		t.Errorf("ProviderAdmin ListSAMLProviders: %v", err)
+	}
+	if _, err := pa.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("intruder")}); apiCode(err) != "AccessDenied" {
+		t.Errorf("ProviderAdmin CreateUser: got %v, want AccessDenied", err)
+	}
+}

@@ -115,7 +115,9 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 	var out sts.Outcome
 	switch req.Version {
 	case iam.Version:
-		out.Result, qerr = e.iam.Handle(r.Context(), caller, req)
+		if qerr = e.authorizeIAM(caller, req); qerr == nil {
+			out.Result, qerr = e.iam.Handle(r.Context(), caller, req)
+		}
 	case sts.Version:
 		out, qerr = e.sts.Handle(r.Context(), caller, req, id)
 	}
