@@ -25,6 +25,25 @@ test: deps ## run every test with the race detector (installs xmlsec1 and awscli
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 $(PKGS)
+	@$(MAKE) --no-print-directory fuzz
+
+# Fuzz targets run briefly in `make test`; `make fuzz FUZZTIME=5m` digs deeper.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := \
+	./sp/samlcheck:FuzzVerify \
+	./sp/samlcheck:FuzzParseMetadata \
+	./sp/internal/policy:FuzzParse \
+	./landscape:FuzzParse \
+	./certs:FuzzReadCertificates \
+	./idp:FuzzParseAuthnRequest
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME (default 3s) on its seed corpus and new inputs
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg >/tmp/breakglass-fuzz.log 2>&1 || { cat /tmp/breakglass-fuzz.log; exit 1; }; \
+	done
 
 .PHONY: bench
 bench: ## benchmark the hot paths against the bare crypto/rsa limit
