@@ -2,7 +2,6 @@ package sp
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -61,7 +60,7 @@ func New(cfg Config) *Emulator {
 	clk := &clock{base: cfg.Now}
 	return &Emulator{
 		cfg: cfg, clock: clk, log: log, store: st, events: events.NewLog(0),
-		iam: &iam.Service{Store: st, Now: clk.Now, ValidateMetadata: validateMetadata},
+		iam: &iam.Service{Store: st, Now: clk.Now},
 		sts: &sts.Service{Store: st, Now: clk.Now, SAML: cfg.SAML},
 	}
 }
@@ -197,19 +196,6 @@ func clientIP(r *http.Request) string {
 }
 
 var reAccount = regexp.MustCompile(`^arn:aws:iam::(\d{12}):`)
-
-// validateMetadata applies IAM's upload checks through the same package
-// STS verifies assertions with.
-func validateMetadata(doc string) *awsquery.Error {
-	if _, err := samlcheck.ParseMetadata([]byte(doc)); err != nil {
-		var se *samlcheck.Error
-		if errors.As(err, &se) {
-			return &awsquery.Error{Status: se.Status, Code: se.Code, Message: se.Message}
-		}
-		return awsquery.Errorf(http.StatusBadRequest, "InvalidInput", "%s", samlcheck.MsgCouldNotParseMetadata)
-	}
-	return nil
-}
 
 // unsigned lists the actions AWS serves without a signature: the SAML
 // assertion (or web identity token) is the credential [R1].

@@ -21,6 +21,7 @@ import (
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 	"github.com/breakglass-dev/breakglass/sp/internal/policy"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
+	"github.com/breakglass-dev/breakglass/sp/samlcheck"
 )
 
 // Namespace and Version of the IAM Query API.
@@ -34,10 +35,21 @@ type Service struct {
 	Store *store.Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// ValidateMetadata applies IAM's upload checks to a SAML metadata
-	// document and returns IAM's error when it would refuse it. Nil accepts
-	// any document.
-	ValidateMetadata func(doc string) *awsquery.Error
+}
+
+// parseMetadata applies IAM's upload checks to a SAML metadata document
+// with the same package STS verifies assertions with, and returns IAM's
+// error when it would refuse it.
+func parseMetadata(doc string) (*samlcheck.Metadata, *awsquery.Error) {
+	md, err := samlcheck.ParseMetadata([]byte(doc))
+	if err != nil {
+		var se *samlcheck.Error
+		if errors.As(err, &se) {
+			return nil, &awsquery.Error{Status: se.Status, Code: se.Code, Message: se.Message}
+		}
+		return nil, invalidInput("%s", samlcheck.MsgCouldNotParseMetadata)
+	}
+	return md, nil
 }
 
 func (s *Service) now() time.Time {
@@ -142,15 +154,15 @@ func malformedPolicy(err error) *awsquery.Error {
 
 // trustPolicy parses and validates a role trust policy as IAM does at
 // CreateRole and UpdateAssumeRolePolicy.
-func trustPolicy(doc string) *awsquery.Error {
+func trustPolicy(doc string) (*policy.Policy, *awsquery.Error) {
 	p, err := policy.Parse(doc)
 	if err == nil {
 		err = policy.ValidateTrust(p)
 	}
 	if err != nil {
-		return malformedPolicy(err)
+		return nil, malformedPolicy(err)
 	}
-	return nil
+	return p, nil
 }
 
 // identityPolicy parses and validates an identity-based policy.
@@ -263,15 +275,14 @@ func (s *Service) createSAMLProvider(caller store.Principal, r *awsquery.Request
 	if err != nil {
 		return nil, err
 	}
-	if s.ValidateMetadata != nil {
-		if err := s.ValidateMetadata(doc); err != nil {
-			return nil, err
-		}
+	md, err := parseMetadata(doc)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	p := store.SAMLProvider{
 		Name: name, ARN: "arn:aws:iam::" + caller.Account + ":saml-provider/" + name,
-		UUID: store.NewID("", 26), Metadata: doc, CreateDate: now, ValidUntil: now.AddDate(100, 0, 0),
+		UUID: store.NewID("", 26), Metadata: doc, Parsed: md, CreateDate: now, ValidUntil: now.AddDate(100, 0, 0),
 		Tags: tags(r),
 	}
 	if _, e := s.Store.PutSAMLProvider(caller.Account, p); e != nil {
@@ -310,14 +321,15 @@ func (s *Service) updateSAMLProvider(caller store.Principal, r *awsquery.Request
 	if err != nil {
 		return nil, err
 	}
-	if doc != "" && s.ValidateMetadata != nil {
-		if err := s.ValidateMetadata(doc); err != nil {
+	var md *samlcheck.Metadata
+	if doc != "" {
+		if md, err = parseMetadata(doc); err != nil {
 			return nil, err
 		}
 	}
 	p, e := s.Store.UpdateSAMLProvider(caller.Account, name, func(p *store.SAMLProvider) {
 		if doc != "" {
-			p.Metadata = doc
+			p.Metadata, p.Parsed = doc, md
 		}
 	})
 	if e != nil {
@@ -404,7 +416,8 @@ func (s *Service) createRole(caller store.Principal, r *awsquery.Request) (any, 
 	if err != nil {
 		return nil, err
 	}
-	if err := trustPolicy(trust); err != nil {
+	parsed, err := trustPolicy(trust)
+	if err != nil {
 		return nil, err
 	}
 	path, err := optional(r, "Path", "path", 1, 512, rePath, `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
@@ -427,7 +440,7 @@ func (s *Service) createRole(caller store.Principal, r *awsquery.Request) (any, 
 	}
 	role := store.Role{
 		Name: name, Path: path, ARN: "arn:aws:iam::" + caller.Account + ":role" + path + name,
-		ID: store.NewID("AROA", 17), Description: desc, TrustPolicy: trust, MaxSessionDuration: max,
+		ID: store.NewID("AROA", 17), Description: desc, TrustPolicy: trust, Trust: parsed, MaxSessionDuration: max,
 		CreateDate: s.now(), InlinePolicies: map[string]string{}, Tags: tags(r),
 	}
 	created, e := s.Store.PutRole(caller.Account, role)
@@ -541,11 +554,12 @@ func (s *Service) updateAssumeRolePolicy(caller store.Principal, r *awsquery.Req
 	if err != nil {
 		return nil, err
 	}
-	if err := trustPolicy(doc); err != nil {
+	parsed, err := trustPolicy(doc)
+	if err != nil {
 		return nil, err
 	}
 	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
-		role.TrustPolicy = doc
+		role.TrustPolicy, role.Trust = doc, parsed
 		return nil
 	})
 	return nil, err

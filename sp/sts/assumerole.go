@@ -105,7 +105,7 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	}
 
 	callerPolicies := iam.CallerPolicies(s.Store, caller)
-	trust, perr := policy.Parse(role.TrustPolicy)
+	trust, perr := trustOf(role)
 	if perr != nil {
 		return Outcome{}, accessDenied(caller.ARN, action, roleARN, "")
 	}

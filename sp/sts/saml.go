@@ -61,8 +61,8 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	if perr != nil {
 		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist.")
 	}
-	md, merr := samlcheck.ParseMetadata([]byte(prov.Metadata))
-	if merr != nil {
+	md := prov.Parsed
+	if md == nil {
 		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "%s", samlcheck.MsgSignatureInvalid)
 	}
 	settings := s.SAML
@@ -130,7 +130,7 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	if res.SourceIdentity != "" {
 		ctx["sts:SourceIdentity"] = []string{res.SourceIdentity}
 	}
-	trust, perr2 := policy.Parse(role.TrustPolicy)
+	trust, perr2 := trustOf(role)
 	if perr2 != nil {
 		return Outcome{}, denied
 	}

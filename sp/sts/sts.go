@@ -148,6 +148,15 @@ func (s *Service) roleFromARN(arn string) (store.Role, string, bool) {
 	return role, m[1], true
 }
 
+// trustOf returns a role's parsed trust policy: the one IAM parsed when it
+// was set, or a fresh parse.
+func trustOf(role store.Role) (*policy.Policy, error) {
+	if role.Trust != nil {
+		return role.Trust, nil
+	}
+	return policy.Parse(role.TrustPolicy)
+}
+
 // issue creates temporary credentials for a role session.
 func (s *Service) issue(role store.Role, account, sessionName string, d time.Duration, sess store.Session) (store.AccessKey, store.Principal) {
 	now := s.now()
@@ -161,7 +170,7 @@ func (s *Service) issue(role store.Role, account, sessionName string, d time.Dur
 	p.Session = &sess
 	k := store.AccessKey{
 		ID: store.NewID("ASIA", 16), Secret: store.NewSecret(), SessionToken: newToken(),
-		Expires: now.Add(d), Principal: p,
+		Expires: now.Add(d), Principal: p, Created: now,
 	}
 	s.Store.AddKey(k)
 	return k, p

@@ -108,7 +108,9 @@ func (l *Log) Add(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, e)
-	if len(l.events) > l.max {
+	// Trim in batches of a tenth, so adding stays amortized O(1) once the
+	// log is full instead of copying it on every event.
+	if len(l.events) > l.max+l.max/10 {
 		l.events = append([]Event(nil), l.events[len(l.events)-l.max:]...)
 	}
 }
@@ -136,7 +138,7 @@ func (l *Log) Lookup(q Query) []Event {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	var out []Event
-	for i := len(l.events) - 1; i >= 0; i-- {
+	for i := len(l.events) - 1; i >= max(0, len(l.events)-l.max); i-- {
 		e := l.events[i]
 		if q.Account != "" && e.RecipientAccountID != q.Account {
 			continue

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/breakglass-dev/breakglass/sp/internal/policy"
+	"github.com/breakglass-dev/breakglass/sp/samlcheck"
 )
 
 // Sentinel errors; IAM maps them to NoSuchEntity and EntityAlreadyExists.
@@ -28,7 +31,10 @@ type Tag struct{ Key, Value string }
 type SAMLProvider struct {
 	Name, ARN, UUID string
 	Metadata        string
-	CreateDate      time.Time
+	// Parsed is Metadata as samlcheck parsed it at upload, so STS does not
+	// parse it again on every federation. Treat as immutable.
+	Parsed     *samlcheck.Metadata
+	CreateDate time.Time
 	// ValidUntil is CreateDate + 100 years, as IAM reports it (reference 6, [R28]).
 	ValidUntil time.Time
 	Tags       []Tag
@@ -39,11 +45,14 @@ type Role struct {
 	Name, Path, ARN, ID string
 	Description         string
 	TrustPolicy         string
-	MaxSessionDuration  int
-	CreateDate          time.Time
-	InlinePolicies      map[string]string
-	AttachedPolicies    []string
-	Tags                []Tag
+	// Trust is TrustPolicy as the policy engine parsed it when it was set.
+	// Treat as immutable.
+	Trust              *policy.Policy
+	MaxSessionDuration int
+	CreateDate         time.Time
+	InlinePolicies     map[string]string
+	AttachedPolicies   []string
+	Tags               []Tag
 }
 
 // Account is one AWS account and its IAM entities.
@@ -179,10 +188,28 @@ func (s *Store) UpdateKey(id string, edit func(*AccessKey)) error {
 	return nil
 }
 
-// AddKey records an access key.
+// keepExpired is how long expired temporary credentials are remembered, so
+// that using them answers ExpiredToken rather than InvalidClientTokenId.
+const keepExpired = 24 * time.Hour
+
+// sweepAbove is the key count above which AddKey drops temporary keys that
+// expired more than keepExpired before the new key was created.
+const sweepAbove = 10_000
+
+// AddKey records an access key. When many keys are held, temporary keys
+// long expired (judged by the new key's Created time) are forgotten, so a
+// long-running emulator does not grow without bound.
 func (s *Store) AddKey(k AccessKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.keys) > sweepAbove && !k.Created.IsZero() {
+		cutoff := k.Created.Add(-keepExpired)
+		for id, old := range s.keys {
+			if !old.Expires.IsZero() && old.Expires.Before(cutoff) {
+				delete(s.keys, id)
+			}
+		}
+	}
 	s.keys[k.ID] = &k
 }
 
