@@ -182,3 +182,47 @@ func TestIAMAuthorization(t *testing.T) {
 		t.Errorf("ProviderAdmin CreateUser: got %v, want AccessDenied", err)
 	}
 }
+
+// TestSimulatePrincipalPolicy: what the workload roles may and may not do,
+// as a drill asks it (the seed's ReadOnlyAccess and SystemAdministrator).
+func TestSimulatePrincipalPolicy(t *testing.T) {
+	ctx := context.Background()
+	ts := httptest.NewServer(sp.New(sp.Config{}).Handler())
+	t.Cleanup(ts.Close)
+	root := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("222222222222", "x", "")})
+	trustRole := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`
+	for role, managed := range map[string]string{"EmergencyAccess_RO": "ReadOnlyAccess", "EmergencyAccess_Ops": "job-function/SystemAdministrator"} {
+		if _, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trustRole)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String("arn:aws:iam::aws:policy/" + managed)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct{ role, action, want string }{
+		{"EmergencyAccess_Ops", "autoscaling:UpdateAutoScalingGroup", "allowed"},
+		{"EmergencyAccess_RO", "autoscaling:UpdateAutoScalingGroup", "implicitDeny"},
+		{"EmergencyAccess_RO", "autoscaling:DescribeAutoScalingGroups", "allowed"},
+		{"EmergencyAccess_Ops", "iam:CreateUser", "implicitDeny"},
+	}
+	for _, tc := range cases {
+		out, err := root.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+			PolicySourceArn: aws.String("arn:aws:iam::222222222222:role/" + tc.role), ActionNames: []string{tc.action}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(out.EvaluationResults[0].EvalDecision); got != tc.want {
+			t.Errorf("%s %s: got %s, want %s", tc.role, tc.action, got, tc.want)
+		}
+	}
+	custom, err := root.SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{
+		PolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}`},
+		ActionNames:     []string{"s3:GetObject", "s3:DeleteBucket"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := string(custom.EvaluationResults[0].EvalDecision), string(custom.EvaluationResults[1].EvalDecision); a != "allowed" || b != "explicitDeny" {
+		t.Errorf("custom policy: got %s and %s, want allowed and explicitDeny", a, b)
+	}
+}

@@ -104,6 +104,8 @@ var actions = map[string]handler{
 	"DeactivateMFADevice":      (*Service).deactivateMFADevice,
 	"ListMFADevices":           (*Service).listMFADevices,
 	"ListVirtualMFADevices":    (*Service).listVirtualMFADevices,
+	"SimulatePrincipalPolicy":  (*Service).simulatePrincipalPolicy,
+	"SimulateCustomPolicy":     (*Service).simulateCustomPolicy,
 }
 
 // Actions lists the actions the service answers.
