@@ -11,12 +11,14 @@ import (
 )
 
 // authorizeIAM decides whether caller may perform an IAM action, as IAM
-// does before acting: the root user always may; IAM users and role
-// sessions need an identity-based policy that allows iam:<Action> on the
-// resource the call names. Credentials from GetSessionToken without MFA
-// cannot call IAM at all [R1].
+// does before acting: IAM users and role sessions need an identity-based
+// policy that allows iam:<Action> on the resource the call names; the root
+// user needs none. The SCPs of the caller's account bound everyone in a
+// member account, root included (AWS Organizations User Guide, SCPs).
+// Credentials from GetSessionToken without MFA cannot call IAM at all [R1].
 func (e *Emulator) authorizeIAM(caller store.Principal, req *awsquery.Request) *awsquery.Error {
-	if caller.Type == store.Root {
+	scps, management, inOrg := e.store.SCPs(caller.Account)
+	if caller.Type == store.Root && (!inOrg || management) {
 		return nil
 	}
 	action := "iam:" + req.Action
@@ -38,6 +40,8 @@ func (e *Emulator) authorizeIAM(caller store.Principal, req *awsquery.Request) *
 	}
 	p := policy.Principal{ARN: caller.ARN, Account: caller.Account, RoleARN: caller.RoleARN}
 	switch caller.Type {
+	case store.Root:
+		p.Type = policy.PrincipalRoot
 	case store.IAMUser:
 		p.Type = policy.PrincipalIAMUser
 		p.UserName = caller.ARN[strings.LastIndexByte(caller.ARN, '/')+1:]
@@ -45,7 +49,7 @@ func (e *Emulator) authorizeIAM(caller store.Principal, req *awsquery.Request) *
 		p.Type = policy.PrincipalAssumedRole
 	}
 	res := policy.Evaluate(policy.Request{Principal: p, Action: action, Resource: resource, Context: ctx},
-		policy.Policies{Identity: iam.CallerPolicies(e.store, caller)})
+		policy.Policies{Identity: iam.CallerPolicies(e.store, caller), SCPs: scps, ManagementAccount: management})
 	if !res.Allowed() {
 		return awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, action, resource))
 	}

@@ -121,8 +121,8 @@ func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 			return
 		}
 		for _, s := range append(slices.Clone(f.Unavailable), f.Throttled...) {
-			if s != "iam" && s != "sts" && s != "cloudtrail" {
-				controlError(w, http.StatusBadRequest, "unknown service "+s+": want iam, sts or cloudtrail")
+			if s != "iam" && s != "sts" && s != "cloudtrail" && s != "organizations" {
+				controlError(w, http.StatusBadRequest, "unknown service "+s+": want iam, sts, cloudtrail or organizations")
 				return
 			}
 		}

@@ -79,8 +79,12 @@ func (e *Emulator) Handler() http.Handler {
 }
 
 func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("X-Amz-Target") != "" {
-		e.cloudTrail(w, r)
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		if strings.HasPrefix(target, organizationsTarget) {
+			e.organizations(w, r)
+		} else {
+			e.cloudTrail(w, r)
+		}
 		return
 	}
 	id := awsquery.NewRequestID()

@@ -129,6 +129,7 @@ type Store struct {
 	mu       sync.RWMutex
 	accounts map[string]*Account
 	keys     map[string]*AccessKey
+	org      *org
 }
 
 // New returns an empty store.
@@ -158,6 +159,7 @@ func (s *Store) Reset() {
 	defer s.mu.Unlock()
 	s.accounts = map[string]*Account{}
 	s.keys = map[string]*AccessKey{}
+	s.org = nil
 }
 
 // Key returns the access key with the given id. A 12-digit id is the root
