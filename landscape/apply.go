@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/smithy-go"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 )
 
 // IAMClients returns the IAM client that acts in an account: for the
@@ -26,6 +30,17 @@ type ApplyOptions struct {
 	// DryRun reads the target to say what would change, and changes
 	// nothing.
 	DryRun bool
+	// Organizations returns the Organizations client of the management
+	// account, for the SCPs. Nil skips the SCPs.
+	Organizations func(ctx context.Context, account string) (*organizations.Client, error)
+	// Now is the clock MFA codes are computed with when a virtual MFA
+	// device is enabled. Nil means time.Now.
+	Now func() time.Time
+	// OnMFASeed receives the seed of each virtual MFA device Apply creates:
+	// AWS chooses it, so the landscape's totp_secret cannot be imported, and
+	// a drill computes the user's codes from this one. Nil discards it. The
+	// seed is a secret: never log it.
+	OnMFASeed func(userARN, serial, seed string)
 }
 
 // Change is one step of an Apply, done or (in a dry run) planned.
@@ -39,12 +54,13 @@ type Change struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// Apply creates the landscape's AWS side through the IAM API, the way a
-// customer would: SAML providers, then roles with their trust policies,
-// inline and managed policies. What exists already is updated to match.
-// IAM users, groups, MFA devices, customer managed policies and SCPs are
-// reported as skipped until the emulator serves their APIs. The first error
-// stops Apply; the changes made before it are returned with it.
+// Apply creates the landscape's AWS side through the AWS API, the way a
+// customer would: SAML providers, roles with their trust, inline and
+// managed policies, IAM groups and users (login profile, virtual MFA
+// device), then, through AWS Organizations, the SCPs. What exists already
+// is updated to match where IAM allows it. Customer managed policies are
+// reported as skipped. The first error stops Apply; the changes made before
+// it are returned with it.
 func (l *Landscape) Apply(ctx context.Context, clients IAMClients, opts ApplyOptions) ([]Change, error) {
 	var changes []Change
 	for _, a := range l.Accounts {
@@ -76,17 +92,213 @@ func (l *Landscape) Apply(ctx context.Context, clients IAMClients, opts ApplyOpt
 			ap.skip("managed-policy", p.Name)
 		}
 		for _, g := range a.Groups {
-			ap.skip("group", g.Name)
+			if err := ap.group(g); err != nil {
+				return append(changes, ap.changes...), err
+			}
 		}
 		for _, u := range a.Users {
-			ap.skip("user", u.Name)
+			if err := ap.user(u, opts); err != nil {
+				return append(changes, ap.changes...), err
+			}
 		}
 		changes = append(changes, ap.changes...)
 	}
-	for _, scp := range l.Organization.ServiceControlPolicies {
-		changes = append(changes, Change{Kind: "service-control-policy", Name: scp.Name, Action: "skip", Detail: "not applied yet"})
+	scps, err := l.applySCPs(ctx, opts)
+	return append(changes, scps...), err
+}
+
+// applySCPs creates the organization if needed, then each SCP, and
+// attaches it to its targets.
+func (l *Landscape) applySCPs(ctx context.Context, opts ApplyOptions) ([]Change, error) {
+	var changes []Change
+	org := l.Organization
+	if len(org.ServiceControlPolicies) == 0 {
+		return nil, nil
+	}
+	if opts.Organizations == nil {
+		for _, scp := range org.ServiceControlPolicies {
+			changes = append(changes, Change{Kind: "service-control-policy", Name: scp.Name, Action: "skip", Detail: "no Organizations client"})
+		}
+		return changes, nil
+	}
+	c, err := opts.Organizations(ctx, org.ManagementAccount)
+	if err != nil {
+		return changes, fmt.Errorf("Organizations client for %s: %w", org.ManagementAccount, err)
+	}
+	if _, err := c.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err != nil {
+		var notInUse *orgtypes.AWSOrganizationsNotInUseException
+		if !errors.As(err, &notInUse) {
+			return changes, apiErr("describe the organization", err)
+		}
+		changes = append(changes, Change{Account: org.ManagementAccount, Kind: "organization", Name: "organization", Action: "create"})
+		if !opts.DryRun {
+			if _, err := c.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+				return changes, apiErr("create the organization", err)
+			}
+		}
+	}
+	existing := map[string]string{}
+	if list, err := c.ListPolicies(ctx, &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy}); err == nil {
+		for _, p := range list.Policies {
+			existing[aws.ToString(p.Name)] = aws.ToString(p.Id)
+		}
+	}
+	for _, scp := range org.ServiceControlPolicies {
+		id, ok := existing[scp.Name]
+		if ok {
+			changes = append(changes, Change{Account: org.ManagementAccount, Kind: "service-control-policy", Name: scp.Name, Action: "skip", Detail: "exists"})
+		} else {
+			changes = append(changes, Change{Account: org.ManagementAccount, Kind: "service-control-policy", Name: scp.Name, Action: "create"})
+			if opts.DryRun {
+				continue
+			}
+			out, err := c.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(scp.Name), Description: aws.String(scp.Description),
+				Content: aws.String(scp.Policy.JSON()), Type: orgtypes.PolicyTypeServiceControlPolicy})
+			if err != nil {
+				return changes, apiErr("create SCP "+scp.Name, err)
+			}
+			id = aws.ToString(out.Policy.PolicySummary.Id)
+		}
+		for _, t := range scp.Targets {
+			changes = append(changes, Change{Account: t, Kind: "scp-attachment", Name: scp.Name, Action: "update"})
+			if opts.DryRun {
+				continue
+			}
+			_, err := c.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(id), TargetId: aws.String(t)})
+			var dup *orgtypes.DuplicatePolicyAttachmentException
+			if err != nil && !errors.As(err, &dup) {
+				return changes, apiErr("attach SCP "+scp.Name+" to "+t, err)
+			}
+		}
 	}
 	return changes, nil
+}
+
+// exists reports whether err says the entity is already there.
+func exists(err error) bool {
+	var e *types.EntityAlreadyExistsException
+	return errors.As(err, &e)
+}
+
+func (ap *applier) group(g IAMGroup) error {
+	_, err := ap.c.GetGroup(ap.ctx, &iam.GetGroupInput{GroupName: aws.String(g.Name)})
+	switch {
+	case notFound(err):
+		ap.record("group", g.Name, "create")
+		if !ap.dry {
+			if _, err := ap.c.CreateGroup(ap.ctx, &iam.CreateGroupInput{GroupName: aws.String(g.Name)}); err != nil {
+				return apiErr("create group "+g.Name, err)
+			}
+		}
+	case err != nil:
+		return apiErr("read group "+g.Name, err)
+	}
+	for _, n := range sortedKeys(g.InlinePolicies) {
+		ap.record("group-policy", g.Name+"/"+n, "update")
+		if !ap.dry {
+			if _, err := ap.c.PutGroupPolicy(ap.ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(g.Name), PolicyName: aws.String(n), PolicyDocument: aws.String(g.InlinePolicies[n].JSON())}); err != nil {
+				return apiErr("put policy "+n+" on group "+g.Name, err)
+			}
+		}
+	}
+	for _, p := range g.ManagedPolicies {
+		ap.record("attached-policy", g.Name+" "+p, "update")
+		if !ap.dry {
+			if _, err := ap.c.AttachGroupPolicy(ap.ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(g.Name), PolicyArn: aws.String(p)}); err != nil {
+				return apiErr("attach "+p+" to group "+g.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (ap *applier) user(u IAMUser, opts ApplyOptions) error {
+	_, err := ap.c.GetUser(ap.ctx, &iam.GetUserInput{UserName: aws.String(u.Name)})
+	switch {
+	case notFound(err):
+		ap.record("user", u.Name, "create")
+		if !ap.dry {
+			if _, err := ap.c.CreateUser(ap.ctx, &iam.CreateUserInput{UserName: aws.String(u.Name)}); err != nil {
+				return apiErr("create user "+u.Name, err)
+			}
+		}
+	case err != nil:
+		return apiErr("read user "+u.Name, err)
+	}
+	if ap.dry {
+		return nil
+	}
+	for _, g := range u.Groups {
+		if _, err := ap.c.AddUserToGroup(ap.ctx, &iam.AddUserToGroupInput{GroupName: aws.String(g), UserName: aws.String(u.Name)}); err != nil {
+			return apiErr("add "+u.Name+" to "+g, err)
+		}
+	}
+	for _, n := range sortedKeys(u.InlinePolicies) {
+		if _, err := ap.c.PutUserPolicy(ap.ctx, &iam.PutUserPolicyInput{UserName: aws.String(u.Name), PolicyName: aws.String(n), PolicyDocument: aws.String(u.InlinePolicies[n].JSON())}); err != nil {
+			return apiErr("put policy "+n+" on user "+u.Name, err)
+		}
+	}
+	for _, p := range u.ManagedPolicies {
+		if _, err := ap.c.AttachUserPolicy(ap.ctx, &iam.AttachUserPolicyInput{UserName: aws.String(u.Name), PolicyArn: aws.String(p)}); err != nil {
+			return apiErr("attach "+p+" to user "+u.Name, err)
+		}
+	}
+	if u.ConsolePassword != "" {
+		ap.record("login-profile", u.Name, "create")
+		_, err := ap.c.CreateLoginProfile(ap.ctx, &iam.CreateLoginProfileInput{UserName: aws.String(u.Name), Password: aws.String(u.ConsolePassword)})
+		if err != nil && !exists(err) {
+			return apiErr("create the login profile of "+u.Name, err)
+		}
+	}
+	if u.MFA != nil {
+		return ap.mfa(u, opts)
+	}
+	return nil
+}
+
+// mfa creates and enables a virtual MFA device as a person would: read the
+// seed, then type two consecutive codes.
+func (ap *applier) mfa(u IAMUser, opts ApplyOptions) error {
+	serial := "arn:aws:iam::" + ap.account + ":mfa/" + u.MFA.Device
+	devices, err := ap.c.ListMFADevices(ap.ctx, &iam.ListMFADevicesInput{UserName: aws.String(u.Name)})
+	if err != nil {
+		return apiErr("list MFA devices of "+u.Name, err)
+	}
+	for _, d := range devices.MFADevices {
+		if aws.ToString(d.SerialNumber) == serial {
+			ap.record("mfa-device", u.MFA.Device, "skip")
+			return nil
+		}
+	}
+	ap.record("mfa-device", u.MFA.Device, "create")
+	out, err := ap.c.CreateVirtualMFADevice(ap.ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(u.MFA.Device)})
+	if err != nil {
+		return apiErr("create MFA device "+u.MFA.Device, err)
+	}
+	seed := string(out.VirtualMFADevice.Base32StringSeed)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	t := now()
+	c1, err1 := totpCode(seed, t.Add(-30*time.Second))
+	c2, err2 := totpCode(seed, t)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("MFA device %s: %w", u.MFA.Device, err)
+	}
+	if _, err := ap.c.EnableMFADevice(ap.ctx, &iam.EnableMFADeviceInput{UserName: aws.String(u.Name), SerialNumber: out.VirtualMFADevice.SerialNumber,
+		AuthenticationCode1: aws.String(c1), AuthenticationCode2: aws.String(c2)}); err != nil {
+		return apiErr("enable MFA device "+u.MFA.Device, err)
+	}
+	if opts.OnMFASeed != nil {
+		opts.OnMFASeed(u.ARN(ap.account), aws.ToString(out.VirtualMFADevice.SerialNumber), seed)
+	}
+	return nil
+}
+
+// totpCode is what an authenticator app shows for seed at t (RFC 6238).
+func totpCode(seed string, t time.Time) (string, error) {
+	return totp.GenerateCodeCustom(seed, t, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 }
 
 type applier struct {
@@ -157,12 +369,7 @@ func (ap *applier) role(r Role) error {
 			if r.Description != "" {
 				in.Description = aws.String(r.Description)
 			}
-			keys := make([]string, 0, len(r.Tags))
-			for k := range r.Tags {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
+			for _, k := range sortedKeys(r.Tags) {
 				in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(r.Tags[k])})
 			}
 			if _, err := ap.c.CreateRole(ap.ctx, in); err != nil {
@@ -182,12 +389,7 @@ func (ap *applier) role(r Role) error {
 			}
 		}
 	}
-	names := make([]string, 0, len(r.InlinePolicies))
-	for n := range r.InlinePolicies {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(r.InlinePolicies) {
 		ap.record("role-policy", r.Name+"/"+n, "update")
 		if !ap.dry {
 			if _, err := ap.c.PutRolePolicy(ap.ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(n), PolicyDocument: aws.String(r.InlinePolicies[n].JSON())}); err != nil {

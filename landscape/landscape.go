@@ -226,6 +226,10 @@ type MFADevice struct {
 
 // Organization holds organisation-wide settings.
 type Organization struct {
+	// ManagementAccount is the organization's management account: it
+	// administers the SCPs, which never restrict it. Required when there are
+	// SCPs; it must not be one of their targets.
+	ManagementAccount      string                 `yaml:"management_account"`
 	ServiceControlPolicies []ServiceControlPolicy `yaml:"service_control_policies"`
 }
 

@@ -67,6 +67,7 @@ accounts:
       - name: breakglass
         groups: [G]
 organization:
+  management_account: "555555555555"
   service_control_policies:
     - name: Protect
       targets: ["111111111111", "222222222222"]
@@ -288,11 +289,11 @@ func TestProblems(t *testing.T) {
 		{"effect", []string{"- Effect: Deny", "- Effect: deny"}, []string{`policy.Statement[0].Effect: want "Allow" or "Deny", got "deny"`}},
 		{"both actions", []string{"Action: iam:DeleteRole", "Action: iam:DeleteRole\n            NotAction: iam:CreateRole"}, []string{"policy.Statement[0]: has both Action and NotAction"}},
 		{"policy version unquoted", []string{"      policy:\n        Version: \"2012-10-17\"", "      policy:\n        Version: 2012-10-17"}, nil},
-		{"policy version", []string{"      policy:\n        Version: \"2012-10-17\"", "      policy:\n        Version: 2012"}, []string{`test.yaml:56:18: organization.service_control_policies[0].policy.Version: want "2012-10-17" (or the legacy "2008-10-17"), got a number 2012`}},
+		{"policy version", []string{"      policy:\n        Version: \"2012-10-17\"", "      policy:\n        Version: 2012"}, []string{`test.yaml:57:18: organization.service_control_policies[0].policy.Version: want "2012-10-17" (or the legacy "2008-10-17"), got a number 2012`}},
 		{"empty statement list", []string{"        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", "        Statement: []"}, []string{"policy.Statement: must not be empty"}},
 		{"condition operator", []string{"Action: sts:AssumeRoleWithSAML", "Action: sts:AssumeRoleWithSAML\n              Condition: {StringEqual: {\"SAML:aud\": x}}"}, []string{`Condition.StringEqual: unknown condition operator "StringEqual" (did you mean "StringEquals"?)`}},
-		{"policy as JSON", []string{"      policy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", `      policy: '{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "iam:DeleteRole"}}'`}, []string{"test.yaml:55:15: organization.service_control_policies[0].policy.Statement: needs Resource or NotResource in a service control policy"}},
-		{"invalid JSON", []string{"      policy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", `      policy: '{"Version": "2012-10-17",}'`}, []string{"test.yaml:55:15: organization.service_control_policies[0].policy: invalid JSON in a policy: invalid character '}' looking for beginning of object key string (at byte 25)"}},
+		{"policy as JSON", []string{"      policy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", `      policy: '{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "iam:DeleteRole"}}'`}, []string{"test.yaml:56:15: organization.service_control_policies[0].policy.Statement: needs Resource or NotResource in a service control policy"}},
+		{"invalid JSON", []string{"      policy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", `      policy: '{"Version": "2012-10-17",}'`}, []string{"test.yaml:56:15: organization.service_control_policies[0].policy: invalid JSON in a policy: invalid character '}' looking for beginning of object key string (at byte 25)"}},
 		{"JSON duplicate key", []string{"      policy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", `      policy: '{"Version": "2012-10-17", "Version": "2012-10-17"}'`}, []string{`invalid JSON in a policy: duplicate key "Version"`}},
 		{"policy list", []string{"      policy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Deny\n            Action: iam:DeleteRole\n            Resource: \"*\"", `      policy: [a]`}, []string{"policy: want a policy as a mapping or as a string of JSON, got a list"}},
 		{"policy merge key", []string{"Action: iam:DeleteRole", "<<: {Action: iam:DeleteRole}"}, []string{"merge keys (<<) are not supported here"}},

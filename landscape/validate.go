@@ -717,6 +717,13 @@ func (v *validator) roleRef(path string, a arn, what string) {
 }
 
 func (v *validator) organization() {
+	mgmt := v.l.Organization.ManagementAccount
+	switch {
+	case mgmt != "" && !reAccountID.MatchString(mgmt):
+		v.addf("organization.management_account", "an account id is 12 digits, got %q", mgmt)
+	case mgmt == "" && len(v.l.Organization.ServiceControlPolicies) > 0:
+		v.addf("organization.management_account", "required with service control policies: the account that administers them")
+	}
 	seen := map[string]bool{}
 	for i, scp := range v.l.Organization.ServiceControlPolicies {
 		p := joinIndex("organization.service_control_policies", i)
@@ -745,6 +752,8 @@ func (v *validator) organization() {
 				v.addf(tp, "account %s is not declared under accounts", t)
 			case seenT[t]:
 				v.addf(tp, "account %s is listed twice", t)
+			case t == mgmt:
+				v.addf(tp, "account %s is the management account, which SCPs never restrict", t)
 			}
 			seenT[t] = true
 		}

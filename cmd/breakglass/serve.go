@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/breakglass-dev/breakglass/idp"
 	"github.com/breakglass-dev/breakglass/landscape"
@@ -109,7 +110,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		changes, err := l.Apply(ctx, rootIAMClients(awsURL), landscape.ApplyOptions{IdPMetadata: md})
+		changes, err := l.Apply(ctx, rootIAMClients(awsURL), landscape.ApplyOptions{
+			IdPMetadata: md, Organizations: rootOrgClients(awsURL), Now: emu.Now,
+		})
 		if err != nil {
 			shutdown(servers)
 			return fmt.Errorf("apply the landscape to the emulator: %w", err)
@@ -151,6 +154,18 @@ func shutdown(servers []*http.Server) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// rootOrgClients returns Organizations clients for an emulator or
+// LocalStack endpoint, signed as the root of the account asked for.
+func rootOrgClients(endpoint string) func(ctx context.Context, account string) (*organizations.Client, error) {
+	return func(ctx context.Context, account string) (*organizations.Client, error) {
+		return organizations.New(organizations.Options{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String(endpoint),
+			Credentials:  credentials.NewStaticCredentialsProvider(account, "breakglass", ""),
+		}), nil
+	}
 }
 
 // rootIAMClients returns IAM clients for an emulator or LocalStack

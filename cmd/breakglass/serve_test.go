@@ -109,6 +109,19 @@ func TestServe(t *testing.T) {
 	if err != nil || len(attached.AttachedPolicies) != 1 || aws.ToString(attached.AttachedPolicies[0].PolicyArn) != "arn:aws:iam::aws:policy/job-function/SystemAdministrator" {
 		t.Errorf("EmergencyAccess_Ops policies: %v %+v", err, attached)
 	}
+	// The break-glass IAM user, with its group and an enabled MFA device.
+	groups, err := emergency.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String("EmergencyAccess")})
+	if err != nil || len(groups.Groups) != 1 || aws.ToString(groups.Groups[0].GroupName) != "EmergencyAccessGroup" {
+		t.Errorf("EmergencyAccess groups: %v %+v", err, groups)
+	}
+	mfa, err := emergency.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String("EmergencyAccess")})
+	if err != nil || len(mfa.MFADevices) != 1 {
+		t.Errorf("EmergencyAccess MFA devices: %v %+v", err, mfa)
+	}
+	// The SCP keeps even the workload account's root from deleting an emergency role.
+	if _, err := workload.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("EmergencyAccess_RO")}); code(err) != "AccessDenied" {
+		t.Errorf("deleting an emergency role: got %v, want AccessDenied from the SCP", err)
+	}
 }
 
 func TestServeBare(t *testing.T) {
