@@ -38,16 +38,21 @@ func isLoopback(addr string) (bool, error) {
 	return ip != nil && ip.IsLoopback(), nil
 }
 
-// listen opens a listener on addr, refusing a non-loopback address while
-// the landscape uses the built-in demo credentials.
-func listen(flag, addr string, demo bool) (net.Listener, error) {
+// checkAddr refuses a malformed listen address, and a non-loopback one
+// while the landscape uses the built-in demo credentials.
+func checkAddr(flag, addr string, demo bool) error {
 	loop, err := isLoopback(addr)
 	if err != nil {
-		return nil, usagef("%s %q: %v", flag, addr, err)
+		return usagef("%s %q: %v", flag, addr, err)
 	}
 	if !loop && demo {
-		return nil, usagef("refusing to listen on %s: the landscape uses the built-in demo password %q, so anyone who can reach this address could sign in; listen on 127.0.0.1 or use a landscape with your own password hashes", addr, landscape.DemoPassword)
+		return usagef("refusing to listen on %s: the landscape uses the built-in demo password %q, so anyone who can reach this address could sign in; listen on 127.0.0.1 or use a landscape with your own password hashes", addr, landscape.DemoPassword)
 	}
+	return nil
+}
+
+// listen opens a listener on addr.
+func listen(flag, addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, usagef("%s: listen on %s: %v", flag, addr, err)
@@ -76,12 +81,15 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	demo := l.UsesDemoPassword()
-	idpLn, err := listen("--idp-addr", *idpAddr, demo)
+	if err := errors.Join(checkAddr("--idp-addr", *idpAddr, demo), checkAddr("--aws-addr", *awsAddr, demo)); err != nil {
+		return usageError{err}
+	}
+	idpLn, err := listen("--idp-addr", *idpAddr)
 	if err != nil {
 		return err
 	}
 	defer idpLn.Close()
-	awsLn, err := listen("--aws-addr", *awsAddr, demo)
+	awsLn, err := listen("--aws-addr", *awsAddr)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@ import (
 )
 
 func TestServeRefusesNonLoopbackWithDemoCredentials(t *testing.T) {
-	for _, flag := range []string{"--idp-addr", "--aws-addr"} {
-		r := breakglass(t, t.TempDir(), "serve", flag, "0.0.0.0:0")
+	for flag, other := range map[string]string{"--idp-addr": "--aws-addr", "--aws-addr": "--idp-addr"} {
+		r := breakglass(t, t.TempDir(), "serve", flag, "0.0.0.0:0", other, "127.0.0.1:0")
 		if r.code != 2 || !strings.Contains(r.stderr, "demo password") {
 			t.Errorf("%s 0.0.0.0: exit %d\n%s", flag, r.code, r.stderr)
 		}
