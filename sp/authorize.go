@@ -49,7 +49,7 @@ func (e *Emulator) authorizeIAM(caller store.Principal, req *awsquery.Request) *
 		p.Type = policy.PrincipalAssumedRole
 	}
 	res := policy.Evaluate(policy.Request{Principal: p, Action: action, Resource: resource, Context: ctx},
-		policy.Policies{Identity: iam.CallerPolicies(e.store, caller), SCPs: scps, ManagementAccount: management})
+		policy.Policies{Identity: iam.CallerPolicies(e.store, caller), SCPs: scps, ManagementAccount: management, SessionPolicies: sessionPoliciesOf(caller)})
 	if !res.Allowed() {
 		return awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, action, resource))
 	}
@@ -78,6 +78,15 @@ func iamResource(st *store.Store, account string, req *awsquery.Request) string 
 		return prefix + "mfa/" + req.Get("VirtualMFADeviceName")
 	}
 	return "*"
+}
+
+// sessionPoliciesOf returns the session policies of the caller's session;
+// nil when none were passed (no narrowing).
+func sessionPoliciesOf(caller store.Principal) []policy.Named {
+	if caller.Session == nil {
+		return nil
+	}
+	return caller.Session.Policies
 }
 
 func pathOr(p string) string {

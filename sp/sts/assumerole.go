@@ -33,6 +33,10 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	if err != nil {
 		return Outcome{}, err
 	}
+	sessPolicies, policySize, err := sessionPolicies(r)
+	if err != nil {
+		return Outcome{}, err
+	}
 	const action = "sts:AssumeRole"
 	// The root user cannot assume roles (IAM User Guide, "Using IAM roles").
 	if caller.Type == store.Root {
@@ -109,8 +113,13 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	if perr != nil {
 		return Outcome{}, accessDenied(caller.ARN, action, roleARN, "")
 	}
+	var callerSession []policy.Named
+	if parent != nil {
+		callerSession = parent.Policies
+	}
 	pols := policy.Policies{
 		Identity:        callerPolicies,
+		SessionPolicies: callerSession,
 		Resource:        &policy.Named{ID: role.ARN + " trust policy", Policy: trust},
 		ResourceIsTrust: true,
 		ResourceAccount: account,
@@ -130,7 +139,10 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		}
 	}
 
-	sess := store.Session{SourceIdentity: sourceIdentity, MFA: mfa}
+	if _, perr := packedCheck(policySize, nil); perr != nil {
+		return Outcome{}, perr
+	}
+	sess := store.Session{SourceIdentity: sourceIdentity, MFA: mfa, Policies: sessPolicies}
 	if parent != nil {
 		sess.SAML = parent.SAML
 		sess.FederatedProvider = parent.FederatedProvider

@@ -49,11 +49,20 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	if err != nil {
 		return Outcome{}, err
 	}
+	sessPolicies, policySize, err := sessionPolicies(r)
+	if err != nil {
+		return Outcome{}, err
+	}
 	now := s.now()
 	denied := awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", samlcheck.MsgNotAuthorized)
 
-	// The provider must exist [R7][R36].
+	// A provider in another account than the role is refused before the
+	// provider is looked up (observed, reference section 3).
 	m := reProviderARN.FindStringSubmatch(principalARN)
+	if rm := reRoleARN.FindStringSubmatch(roleARN); m != nil && rm != nil && m[1] != rm[1] {
+		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "ValidationError", "%s", samlcheck.MsgPrincipalOutside)
+	}
+	// The provider must exist [R7][R36].
 	if m == nil {
 		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist.")
 	}
@@ -158,9 +167,13 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 		}
 	}
 
+	packed, perr3 := packedCheck(policySize, res.PrincipalTags)
+	if perr3 != nil {
+		return Outcome{}, perr3
+	}
 	sess := store.Session{
 		SourceIdentity: res.SourceIdentity, Tags: res.PrincipalTags, TransitiveTagKeys: res.TransitiveTagKeys,
-		FederatedProvider: prov.ARN,
+		FederatedProvider: prov.ARN, Policies: sessPolicies,
 		// Only these saml:* keys remain usable after federation [R14].
 		SAML: map[string]string{"saml:namequalifier": res.NameQualifier, "saml:sub": res.Subject, "saml:sub_type": res.SubjectType},
 	}
@@ -175,7 +188,7 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 		Audience         string          `xml:"Audience"`
 		NameQualifier    string          `xml:"NameQualifier"`
 		SourceIdentity   string          `xml:"SourceIdentity,omitempty"`
-	}{credentialsXML(k), assumedRoleUser{p.UserID, p.ARN}, packedSize(res.PrincipalTags), res.Subject, res.SubjectType,
+	}{credentialsXML(k), assumedRoleUser{p.UserID, p.ARN}, packedSize(packed, policySize, res.PrincipalTags), res.Subject, res.SubjectType,
 		res.Issuer, res.Audience, res.NameQualifier, res.SourceIdentity}
 
 	resp := responseElements(k, p)
@@ -197,18 +210,13 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	}, nil
 }
 
-// packedSize reports PackedPolicySize when session tags were passed: the
-// percentage of the packed limit they use. The exact packing is AWS's; the
-// emulator approximates it from the tags' length (reference 1.3: omission
-// rules UNCONFIRMED, so it is sent only with tags).
-func packedSize(tags map[string]string) *int {
-	if len(tags) == 0 {
+// packedSize reports PackedPolicySize when session policies or tags were
+// passed: the percentage of the packed limit they use (approximated; the
+// omission rules are UNCONFIRMED, reference 1.3, so it is sent only then).
+func packedSize(pct, policySize int, tags map[string]string) *int {
+	if len(tags) == 0 && policySize == 0 {
 		return nil
 	}
-	n := 0
-	for k, v := range tags {
-		n += len(k) + len(v)
-	}
-	pct := max(1, n*100/2048)
+	pct = max(1, pct)
 	return &pct
 }

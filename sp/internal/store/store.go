@@ -122,6 +122,9 @@ type Session struct {
 	// FederatedProvider is the SAML provider ARN of a federated session
 	// (aws:FederatedProvider) [R24].
 	FederatedProvider string
+	// Policies are the session policies passed when the session was
+	// created: they bound what it may do [R1].
+	Policies []policy.Named
 }
 
 // Store is the emulator state. The zero value is not usable; call New.
