@@ -177,6 +177,9 @@ func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, cal
 		ev.RecipientAccountID = out.Account
 	}
 	ev.Resources, ev.ResponseElements = out.Resources, out.Response
+	for k, v := range out.Request {
+		ev.RequestParameters[k] = v
+	}
 	if err != nil {
 		ev.ErrorCode, ev.ErrorMessage = err.Code, err.Message
 		ev.ResponseElements = nil

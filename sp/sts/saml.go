@@ -197,8 +197,21 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	if res.SourceIdentity != "" {
 		resp["sourceIdentity"] = res.SourceIdentity
 	}
+	// CloudTrail records the assertion's id and what came from it, never
+	// the assertion itself [R19].
+	reqParams := map[string]any{"sAMLAssertionID": res.AssertionID, "roleSessionName": res.RoleSessionName,
+		"durationSeconds": int(length / time.Second)}
+	if res.SourceIdentity != "" {
+		reqParams["sourceIdentity"] = res.SourceIdentity
+	}
+	if len(res.PrincipalTags) > 0 {
+		reqParams["principalTags"] = res.PrincipalTags
+	}
+	if len(res.TransitiveTagKeys) > 0 {
+		reqParams["transitiveTagKeys"] = res.TransitiveTagKeys
+	}
 	return Outcome{
-		Result: result, Account: account, Response: resp,
+		Result: result, Account: account, Response: resp, Request: reqParams,
 		// The event names the SAML user: principalId is
 		// <namequalifier>:<subject> [R19][R20].
 		Identity: &events.Identity{Type: "SAMLUser", PrincipalID: res.NameQualifier + ":" + res.Subject,

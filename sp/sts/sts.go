@@ -59,6 +59,9 @@ type Outcome struct {
 	Resources []events.Resource
 	// Response is the event's responseElements, without secrets.
 	Response map[string]any
+	// Request adds to the event's requestParameters what STS derives from
+	// the call, such as the SAML assertion's id and session name.
+	Request map[string]any
 }
 
 func (s *Service) now() time.Time {
