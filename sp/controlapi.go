@@ -100,7 +100,7 @@ func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 			controlError(w, http.StatusBadRequest, "give advance_ns or set")
 			return
 		}
-		e.log.Info("clock moved", "now", e.clock.Now().UTC())
+		e.log.Debug("clock moved", "now", e.clock.Now().UTC())
 		writeJSON(w, http.StatusOK, e.clock.reading())
 	})
 	mux.HandleFunc("POST "+control.ResetPath, func(w http.ResponseWriter, r *http.Request) {

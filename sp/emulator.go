@@ -111,7 +111,7 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 	}
 	caller, aerr := e.authenticate(r.Context(), r, req)
 	if aerr != nil {
-		log.Info("request refused", "code", aerr.Code)
+		log.Debug("request refused", "code", aerr.Code)
 		e.fail(w, ns, id, req.Action, aerr)
 		return
 	}
@@ -127,7 +127,7 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 	result := out.Result
 	e.record(r, req, id, caller, out, qerr)
 	if qerr != nil {
-		log.Info("request failed", "code", qerr.Code, "caller", caller.ARN)
+		log.Debug("request failed", "code", qerr.Code, "caller", caller.ARN)
 		e.fail(w, ns, id, req.Action, qerr)
 		return
 	}

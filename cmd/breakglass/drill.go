@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/breakglass-dev/breakglass/internal/embedded"
+	"github.com/breakglass-dev/breakglass/scenarios"
+)
+
+func drillCommands() []command {
+	return []command{
+		{"drill", "run failover drills (all built-in drills on the embedded target by default)", (*cli).drill},
+	}
+}
+
+// selectScenarios picks the drills named by args: a name, or a prefix
+// ending in "/" such as "fm3/". No args means every drill.
+func selectScenarios(all []*scenarios.Scenario, args []string) ([]*scenarios.Scenario, error) {
+	if len(args) == 0 {
+		return all, nil
+	}
+	var out []*scenarios.Scenario
+	for _, a := range args {
+		n := len(out)
+		for _, sc := range all {
+			if sc.Name == a || (strings.HasSuffix(a, "/") && strings.HasPrefix(sc.Name, a)) {
+				out = append(out, sc)
+			}
+		}
+		if len(out) == n {
+			return nil, usagef("no drill named %q (breakglass drill --list shows them)", a)
+		}
+	}
+	return out, nil
+}
+
+func (c *cli) drill(ctx context.Context, args []string) error {
+	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json] [--out F] [--list]")
+	target := fs.String("target", "embedded", "where to run: embedded (in-process IdP and AWS emulator)")
+	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
+	format := fs.String("format", "text", "report format: text or json")
+	out := fs.String("out", "", "write the report to this file instead of stdout")
+	list := fs.Bool("list", false, "list the drills and exit")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if *target != "embedded" {
+		return usagef("--target %q is not supported yet: only embedded", *target)
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("--format must be text or json, not %q", *format)
+	}
+	all, err := scenarios.Builtin()
+	if err != nil {
+		return fmt.Errorf("built-in drills: %w", err)
+	}
+	if *list {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		for _, sc := range all {
+			fmt.Fprintf(tw, "%s\t%s\n", sc.Name, sc.Title)
+		}
+		return tw.Flush()
+	}
+	chosen, err := selectScenarios(all, fs.Args())
+	if err != nil {
+		return err
+	}
+	l, err := c.loadLandscape(*path)
+	if err != nil {
+		return err
+	}
+	key, _, err := c.signingKeys(l)
+	if err != nil {
+		return err
+	}
+	w := c.stdout
+	if *out != "" {
+		f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return usagef("--out: %v", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	start := time.Now()
+	var results []scenarios.Result
+	for _, sc := range chosen {
+		world, err := embedded.Start(ctx, l, key, c.log.With("component", "aws", "scenario", sc.Name))
+		if err != nil {
+			return fmt.Errorf("start the embedded target for %s: %w", sc.Name, err)
+		}
+		res := scenarios.Run(ctx, world.Target, sc)
+		world.Close()
+		c.log.Debug("drill", "scenario", sc.Name, "passed", res.Passed, "duration", res.Duration)
+		results = append(results, res)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	failed := 0
+	for _, r := range results {
+		if !r.Passed {
+			failed++
+		}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(struct {
+			Target  string             `json:"target"`
+			Passed  int                `json:"passed"`
+			Failed  int                `json:"failed"`
+			Results []scenarios.Result `json:"results"`
+		}{*target, len(results) - failed, failed, results})
+	} else {
+		err = writeReport(w, results, time.Since(start))
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return errCheckFailed
+	}
+	return nil
+}
+
+// writeReport prints each drill with its steps and a closing summary line
+// ("drills: N passed, N failed").
+func writeReport(w io.Writer, results []scenarios.Result, took time.Duration) error {
+	failed := 0
+	for _, r := range results {
+		mark := "PASS"
+		if !r.Passed {
+			mark, failed = "FAIL", failed+1
+		}
+		fmt.Fprintf(w, "%s  %s  %s (%s)\n", mark, r.Scenario, r.Title, r.Duration.Round(time.Millisecond))
+		for _, s := range r.Steps {
+			sym := map[string]string{scenarios.Passed: "ok  ", scenarios.Failed: "FAIL", scenarios.Skipped: "skip"}[s.Status]
+			name := s.Name
+			if name == "" {
+				name = s.Action
+			}
+			fmt.Fprintf(w, "      %s %2d. %s", sym, s.Index, name)
+			if s.Status != scenarios.Passed && s.Detail != "" {
+				fmt.Fprintf(w, "\n              %s", s.Detail)
+			}
+			if s.Hint != "" {
+				fmt.Fprintf(w, "\n              likely cause: %s", s.Hint)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	_, err := fmt.Fprintf(w, "\ndrills: %d passed, %d failed (%s)\n", len(results)-failed, failed, took.Round(time.Millisecond))
+	return err
+}

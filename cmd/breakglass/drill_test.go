@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/breakglass-dev/breakglass/landscape"
+)
+
+func TestDrill(t *testing.T) {
+	dir := t.TempDir()
+	r := breakglass(t, dir, "drill")
+	if r.code != 0 || !strings.Contains(r.stdout, "drills: 3 passed, 0 failed") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "SecretAccessKey") || strings.Contains(r.stdout+r.stderr, "IQoJb3JpZ2lu") {
+		t.Error("the report shows credentials")
+	}
+	r = breakglass(t, dir, "drill", "fm3/", "--format", "json")
+	var report struct {
+		Passed, Failed int
+		Results        []struct {
+			Scenario string
+			Passed   bool
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || report.Passed != 1 || report.Results[0].Scenario != "fm3/identity-center-disrupted" {
+		t.Errorf("json report (%v): %s", err, r.stdout)
+	}
+	for _, args := range [][]string{{"drill", "no-such-drill"}, {"drill", "--target", "aws"}, {"drill", "--format", "pdf"}} {
+		if r := breakglass(t, dir, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+	}
+}
+
+// TestDrillFailsOnABrokenLandscape: the app enabled at rest makes the
+// Failure Mode 3 drill fail with a precise message, and the exit code 1.
+func TestDrillFailsOnABrokenLandscape(t *testing.T) {
+	broken := strings.Replace(string(landscape.DefaultYAML()), "      enabled: false", "      enabled: true", 1)
+	path := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := breakglass(t, t.TempDir(), "drill", "--landscape", path, "fm3/identity-center-disrupted")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL") || !strings.Contains(r.stdout, "expected AppDisabled, got NoRole") {
+		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "likely cause: the direct federation app must be disabled at rest") {
+		t.Errorf("no likely cause shown:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "drills: 0 passed, 1 failed") {
+		t.Errorf("summary missing:\n%s", r.stdout)
+	}
+}

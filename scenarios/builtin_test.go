@@ -1,0 +1,118 @@
+package scenarios_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breakglass-dev/breakglass/certs"
+	"github.com/breakglass-dev/breakglass/internal/embedded"
+	"github.com/breakglass-dev/breakglass/landscape"
+	"github.com/breakglass-dev/breakglass/scenarios"
+)
+
+func signingKey(t *testing.T) *certs.KeyPair {
+	t.Helper()
+	kp, err := certs.New(certs.Options{NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+func run(t *testing.T, l *landscape.Landscape, sc *scenarios.Scenario) scenarios.Result {
+	t.Helper()
+	w, err := embedded.Start(context.Background(), l, signingKey(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return scenarios.Run(context.Background(), w.Target, sc)
+}
+
+// Every built-in drill passes on the built-in landscape.
+func TestBuiltinDrillsPass(t *testing.T) {
+	all, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 3 {
+		t.Fatalf("got %d built-in drills", len(all))
+	}
+	for _, sc := range all {
+		t.Run(sc.Name, func(t *testing.T) {
+			res := run(t, landscape.Default(), sc)
+			for _, s := range res.Steps {
+				if s.Status == scenarios.Failed {
+					t.Errorf("step %d (%s, line %d) failed: %s", s.Index, s.Name, s.Line, s.Detail)
+				}
+			}
+			if !res.Passed {
+				t.Error("drill failed")
+			}
+		})
+	}
+}
+
+// A drill that cannot fail is a defect: each built-in drill fails when the
+// landscape is broken the way it guards against.
+func TestBuiltinDrillsCatchBrokenLandscapes(t *testing.T) {
+	all, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*scenarios.Scenario{}
+	for _, sc := range all {
+		byName[sc.Name] = sc
+	}
+	yaml := string(landscape.DefaultYAML())
+	cases := []struct {
+		drill, breakage, from, to, wantIn string
+	}{
+		{"fm3/identity-center-disrupted", "the app is enabled at rest", "      enabled: false", "      enabled: true", "expected AppDisabled"},
+		{"fm3/identity-center-disrupted", "the workload trust names the wrong account",
+			`Principal: {AWS: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"}`, `Principal: {AWS: "arn:aws:iam::999999999999:role/EmergencyAccess_Role1_Ops"}`, "AccessDenied"},
+		{"guardrails/least-privilege", "a user outside the responders has an emergency group at rest",
+			"        department: Sales\n", "        department: Sales\n      groups: [\"aws#EmergencyAccess_Role1_RO#111111111111\"]\n", "expected NoRole"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.drill+"/"+tc.breakage, func(t *testing.T) {
+			if !strings.Contains(yaml, tc.from) {
+				t.Fatalf("the default landscape no longer contains %q", tc.from)
+			}
+			l, err := landscape.Parse("broken.yaml", []byte(strings.Replace(yaml, tc.from, tc.to, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := run(t, l, byName[tc.drill])
+			if res.Passed {
+				t.Fatalf("the drill passed on a landscape where %s", tc.breakage)
+			}
+			last := res.Steps[len(res.Steps)-1]
+			if !strings.Contains(last.Detail, tc.wantIn) {
+				t.Errorf("failing step %q says %q, want it to mention %q", last.Name, last.Detail, tc.wantIn)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ name, doc, want string }{
+		{"unknown key", "title: x\nsteps:\n  - enable_app: aws\n    colour: red\n", "t.yaml:4"},
+		{"no action", "title: x\nsteps:\n  - name: nothing\n", "t.yaml:3: step 1 has no action"},
+		{"two actions", "title: x\nsteps:\n  - enable_app: aws\n    disable_app: aws\n", "several actions"},
+		{"unsaved credentials", "title: x\nsteps:\n  - caller_identity: {credentials: nope}\n", `credentials "nope" is not saved`},
+		{"bad duration", "title: x\nsteps:\n  - advance_clock: soon\n", "advance_clock"},
+		{"bad simulate", "title: x\nsteps:\n  - simulate: {account: '1', role: r, action: a, expect: maybe}\n", "allowed or denied"},
+		{"not YAML", "title: [\n", "t.yaml"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.Parse("t", "t.yaml", []byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,303 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/breakglass-dev/breakglass/idp"
+	"github.com/breakglass-dev/breakglass/sp/control"
+)
+
+// Target is where a drill runs: the IdP, driven through its Go API, and
+// the AWS side, reached only as a customer reaches AWS.
+type Target struct {
+	IdP *idp.Provider
+	// Endpoint is the AWS API endpoint (the emulator, LocalStack).
+	Endpoint string
+	// HTTPClient carries the AWS calls; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Control moves the emulator's clock; nil skips clock steps (and says so).
+	Control *control.Client
+	// AdvanceIdP moves the IdP's clock with the emulator's.
+	AdvanceIdP func(time.Duration)
+}
+
+// Step statuses.
+const (
+	Passed  = "passed"
+	Failed  = "failed"
+	Skipped = "skipped"
+)
+
+// StepResult is what one step did.
+type StepResult struct {
+	Index  int    `json:"index"`
+	Line   int    `json:"line"`
+	Name   string `json:"name"`
+	Action string `json:"action"`
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Hint is the likely cause of a failure, from the scenario.
+	Hint     string        `json:"hint,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Result is a drill's outcome: it passed when every step passed or was
+// skipped and none failed.
+type Result struct {
+	Scenario string        `json:"scenario"`
+	Title    string        `json:"title"`
+	Passed   bool          `json:"passed"`
+	Steps    []StepResult  `json:"steps"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// runner holds a drill's saved responses and credentials.
+type runner struct {
+	t         Target
+	responses map[string]string
+	creds     map[string]*ststypes.Credentials
+}
+
+// Run walks a scenario against t. A failed step stops the drill: later
+// steps depend on it.
+func Run(ctx context.Context, t Target, sc *Scenario) Result {
+	start := time.Now()
+	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}}
+	res := Result{Scenario: sc.Name, Title: sc.Title, Passed: true}
+	for i, st := range sc.Steps {
+		sr := StepResult{Index: i + 1, Line: st.Line, Name: st.Name, Action: st.actions()[0]}
+		t0 := time.Now()
+		detail, err := r.step(ctx, st)
+		sr.Duration = time.Since(t0)
+		switch {
+		case errors.Is(err, errSkip):
+			sr.Status, sr.Detail = Skipped, detail
+		case err != nil:
+			sr.Status, sr.Detail, sr.Hint = Failed, err.Error(), st.Hint
+			res.Passed = false
+		default:
+			sr.Status, sr.Detail = Passed, detail
+		}
+		res.Steps = append(res.Steps, sr)
+		if !res.Passed {
+			break
+		}
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+var errSkip = errors.New("skipped")
+
+func (r *runner) httpClient() *http.Client {
+	if r.t.HTTPClient != nil {
+		return r.t.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+func (r *runner) sts(c aws.CredentialsProvider) *sts.Client {
+	if c == nil {
+		c = aws.AnonymousCredentials{}
+	}
+	return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: c, RetryMaxAttempts: 1})
+}
+
+// root signs as the root of account: the emulator's and LocalStack's
+// convention for a 12-digit access key id.
+func root(account string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(account, "breakglass", "")
+}
+
+func (r *runner) saved(name string) aws.CredentialsProvider {
+	c := r.creds[name]
+	return credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+}
+
+// outcome compares what an action returned with what the step expects.
+func outcome(st Step, err error, success string) (string, error) {
+	want := st.ExpectError
+	if want == nil {
+		if err != nil {
+			return "", fmt.Errorf("expected success, got %s", describe(err))
+		}
+		return success, nil
+	}
+	if err == nil {
+		return "", fmt.Errorf("expected %s, but the call succeeded (%s)", want.Code, success)
+	}
+	code, msg := codeOf(err)
+	if code != want.Code || (want.Message != "" && msg != want.Message) {
+		return "", fmt.Errorf("expected %s, got %s", expectText(want), describe(err))
+	}
+	return "refused as expected: " + code + ": " + msg, nil
+}
+
+func expectText(e *ExpectedError) string {
+	if e.Message == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Message
+}
+
+// codeOf returns an error's AWS code and message, or the IdP's refusal.
+func codeOf(err error) (string, string) {
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &api):
+		return api.ErrorCode(), api.ErrorMessage()
+	case errors.Is(err, idp.ErrAppDisabled):
+		return "AppDisabled", err.Error()
+	case errors.Is(err, idp.ErrNoRole):
+		return "NoRole", err.Error()
+	}
+	return "", err.Error()
+}
+
+func describe(err error) string {
+	code, msg := codeOf(err)
+	if code == "" {
+		return msg
+	}
+	return code + ": " + msg
+}
+
+func (r *runner) step(ctx context.Context, st Step) (string, error) {
+	p := r.t.IdP
+	switch {
+	case st.EnableApp != "":
+		return "app " + st.EnableApp + " enabled", p.SetAppEnabled(st.EnableApp, true)
+	case st.DisableApp != "":
+		return "app " + st.DisableApp + " disabled", p.SetAppEnabled(st.DisableApp, false)
+	case st.AddMember != nil:
+		return st.AddMember.User + " added to " + st.AddMember.Group, p.AddMember(st.AddMember.User, st.AddMember.Group, time.Time{})
+	case st.RemoveMember != nil:
+		return st.RemoveMember.User + " removed from " + st.RemoveMember.Group, p.RemoveMember(st.RemoveMember.User, st.RemoveMember.Group)
+	case st.SignIn != nil:
+		var faults []idp.Fault
+		for _, f := range st.SignIn.Faults {
+			faults = append(faults, idp.Fault(f))
+		}
+		resp, err := p.Mint(ctx, idp.MintRequest{App: st.SignIn.App, User: st.SignIn.User, Faults: faults})
+		if err == nil && st.SignIn.Save != "" {
+			r.responses[st.SignIn.Save] = resp.Base64()
+		}
+		roles := ""
+		if resp != nil {
+			roles = fmt.Sprintf("%d role(s): %s", len(resp.Roles), strings.Join(resp.Roles, "; "))
+		}
+		return outcome(st, err, "signed in; "+roles)
+	case st.FederateSAML != nil:
+		f := st.FederateSAML
+		in := &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(f.Role), PrincipalArn: aws.String(f.Provider), SAMLAssertion: aws.String(r.responses[f.Response])}
+		if f.Duration > 0 {
+			in.DurationSeconds = aws.Int32(f.Duration)
+		}
+		out, err := r.sts(nil).AssumeRoleWithSAML(ctx, in)
+		success := ""
+		if err == nil {
+			if f.Save != "" {
+				r.creds[f.Save] = out.Credentials
+			}
+			success = "federated as " + aws.ToString(out.AssumedRoleUser.Arn)
+		}
+		return outcome(st, err, success)
+	case st.AssumeRole != nil:
+		a := st.AssumeRole
+		in := &sts.AssumeRoleInput{RoleArn: aws.String(a.Role), RoleSessionName: aws.String(a.SessionName)}
+		if a.Duration > 0 {
+			in.DurationSeconds = aws.Int32(a.Duration)
+		}
+		out, err := r.sts(r.saved(a.Credentials)).AssumeRole(ctx, in)
+		success := ""
+		if err == nil {
+			if a.Save != "" {
+				r.creds[a.Save] = out.Credentials
+			}
+			success = "assumed " + aws.ToString(out.AssumedRoleUser.Arn)
+		}
+		return outcome(st, err, success)
+	case st.WhoAmI != nil:
+		out, err := r.sts(r.saved(st.WhoAmI.Credentials)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return outcome(st, err, "")
+		}
+		got := aws.ToString(out.Arn)
+		if st.WhoAmI.ARN != "" && got != st.WhoAmI.ARN {
+			return "", fmt.Errorf("expected identity %s, got %s", st.WhoAmI.ARN, got)
+		}
+		return "identity " + got, nil
+	case st.Simulate != nil:
+		return r.simulate(ctx, st.Simulate)
+	case st.AdvanceClock != "":
+		d, _ := time.ParseDuration(st.AdvanceClock)
+		if r.t.Control == nil {
+			return "the target has no control API to move its clock", errSkip
+		}
+		c, err := r.t.Control.Advance(ctx, d)
+		if err != nil {
+			return "", err
+		}
+		if r.t.AdvanceIdP != nil {
+			r.t.AdvanceIdP(d)
+		}
+		return "clock now " + c.Now.Format(time.RFC3339), nil
+	case st.ExpectEvent != nil:
+		return r.expectEvent(ctx, st.ExpectEvent)
+	}
+	return "", fmt.Errorf("step has no action")
+}
+
+func (r *runner) simulate(ctx context.Context, s *Simulate) (string, error) {
+	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(s.Account), RetryMaxAttempts: 1})
+	in := &iam.SimulatePrincipalPolicyInput{
+		PolicySourceArn: aws.String("arn:aws:iam::" + s.Account + ":role/" + s.Role), ActionNames: []string{s.Action},
+	}
+	if s.Resource != "" {
+		in.ResourceArns = []string{s.Resource}
+	}
+	out, err := c.SimulatePrincipalPolicy(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("simulate: %s", describe(err))
+	}
+	if len(out.EvaluationResults) == 0 {
+		return "", fmt.Errorf("simulate: no evaluation result")
+	}
+	got := "denied"
+	if out.EvaluationResults[0].EvalDecision == "allowed" {
+		got = "allowed"
+	}
+	if got != s.Expect {
+		return "", fmt.Errorf("expected %s may%s %s, but it is %s (%s)", s.Role, map[bool]string{true: "", false: " not"}[s.Expect == "allowed"], s.Action, got, out.EvaluationResults[0].EvalDecision)
+	}
+	return fmt.Sprintf("%s %s: %s", s.Role, s.Action, got), nil
+}
+
+func (r *runner) expectEvent(ctx context.Context, e *Event) (string, error) {
+	c := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(e.Account), RetryMaxAttempts: 1})
+	out, err := c.LookupEvents(ctx, &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{
+		{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(e.EventName)}}})
+	if err != nil {
+		return "", fmt.Errorf("lookup events: %s", describe(err))
+	}
+	for _, ev := range out.Events {
+		if e.Username == "" || aws.ToString(ev.Username) == e.Username {
+			return fmt.Sprintf("%s by %s recorded", e.EventName, aws.ToString(ev.Username)), nil
+		}
+	}
+	return "", fmt.Errorf("no %s event for %q in %s's event log (%d %s events)", e.EventName, e.Username, e.Account, len(out.Events), e.EventName)
+}

@@ -1,0 +1,300 @@
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Scenario is one drill: a named sequence of steps a security engineer can
+// read without knowing Go.
+type Scenario struct {
+	// Name is the stable id used on the command line ("fm3/identity-center").
+	Name        string `yaml:"-"`
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	// Source names the seed document the drill follows.
+	Source string `yaml:"source"`
+	Steps  []Step `yaml:"steps"`
+	// File is where the scenario was read from.
+	File string `yaml:"-"`
+}
+
+// Step is one action, with what it must produce. Exactly one action field
+// is set.
+type Step struct {
+	Name string `yaml:"name"`
+
+	EnableApp    string      `yaml:"enable_app"`
+	DisableApp   string      `yaml:"disable_app"`
+	AddMember    *Membership `yaml:"add_member"`
+	RemoveMember *Membership `yaml:"remove_member"`
+	SignIn       *SignIn     `yaml:"sign_in"`
+	FederateSAML *Federate   `yaml:"assume_role_with_saml"`
+	AssumeRole   *AssumeRole `yaml:"assume_role"`
+	WhoAmI       *WhoAmI     `yaml:"caller_identity"`
+	Simulate     *Simulate   `yaml:"simulate"`
+	AdvanceClock string      `yaml:"advance_clock"`
+	ExpectEvent  *Event      `yaml:"expect_event"`
+
+	// ExpectError makes the step pass only if the action fails with this
+	// AWS error (or, for sign_in, this IdP refusal).
+	ExpectError *ExpectedError `yaml:"expect_error"`
+	// Hint is the likely cause shown when the step fails.
+	Hint string `yaml:"hint"`
+
+	// Line is the step's line in its file, for messages.
+	Line int `yaml:"-"`
+}
+
+// Membership names a user and an IdP group.
+type Membership struct {
+	User  string `yaml:"user"`
+	Group string `yaml:"group"`
+}
+
+// SignIn gets a SAMLResponse for a user from the IdP, as the browser would
+// after the user signs in and opens the AWS app.
+type SignIn struct {
+	User   string   `yaml:"user"`
+	App    string   `yaml:"app"`
+	Faults []string `yaml:"faults"`
+	// Save names the response for later steps.
+	Save string `yaml:"save"`
+}
+
+// Federate redeems a saved SAMLResponse with STS AssumeRoleWithSAML.
+type Federate struct {
+	Response string `yaml:"response"`
+	Role     string `yaml:"role"`
+	Provider string `yaml:"provider"`
+	Duration int32  `yaml:"duration"`
+	Save     string `yaml:"save"`
+}
+
+// AssumeRole is the chained hop, with saved credentials.
+type AssumeRole struct {
+	Credentials string `yaml:"credentials"`
+	Role        string `yaml:"role"`
+	SessionName string `yaml:"session_name"`
+	Duration    int32  `yaml:"duration"`
+	Save        string `yaml:"save"`
+}
+
+// WhoAmI checks STS GetCallerIdentity with saved credentials.
+type WhoAmI struct {
+	Credentials string `yaml:"credentials"`
+	ARN         string `yaml:"arn"`
+}
+
+// Simulate asks IAM SimulatePrincipalPolicy whether a role may perform an
+// action; Expect is "allowed" or "denied".
+type Simulate struct {
+	Account  string `yaml:"account"`
+	Role     string `yaml:"role"`
+	Action   string `yaml:"action"`
+	Resource string `yaml:"resource"`
+	Expect   string `yaml:"expect"`
+}
+
+// Event expects a CloudTrail event (LookupEvents) in an account.
+type Event struct {
+	Account   string `yaml:"account"`
+	EventName string `yaml:"event_name"`
+	Username  string `yaml:"username"`
+}
+
+// ExpectedError is an AWS error code and, optionally, its exact message.
+type ExpectedError struct {
+	Code    string `yaml:"code"`
+	Message string `yaml:"message"`
+}
+
+// action returns the names of the action fields set on s.
+func (s Step) actions() []string {
+	var out []string
+	v := reflect.ValueOf(s)
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		switch f.Name {
+		case "Name", "ExpectError", "Hint", "Line":
+			continue
+		}
+		if !v.Field(i).IsZero() {
+			out = append(out, strings.Split(f.Tag.Get("yaml"), ",")[0])
+		}
+	}
+	return out
+}
+
+// Parse reads a scenario. Unknown keys, steps with no action or several,
+// references to responses or credentials not saved before, and bad values
+// are errors naming file:line; every problem is reported.
+func Parse(name, file string, data []byte) (*Scenario, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var sc Scenario
+	if err := dec.Decode(&sc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msgs := make([]string, 0, len(te.Errors))
+			for _, e := range te.Errors {
+				msgs = append(msgs, file+":"+strings.TrimPrefix(e, "line "))
+			}
+			return nil, errors.New(strings.Join(msgs, "\n"))
+		}
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	sc.Name, sc.File = name, file
+	lines := stepLines(&root)
+	var problems []string
+	add := func(line int, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
+	}
+	if sc.Title == "" {
+		add(1, "title is required")
+	}
+	if len(sc.Steps) == 0 {
+		add(1, "steps: a scenario needs at least one step")
+	}
+	saved := map[string]string{} // name -> kind
+	use := func(line int, kind, name string) {
+		if name == "" {
+			add(line, "which %s? name one saved by an earlier step", kind)
+		} else if saved[name] != kind {
+			add(line, "%s %q is not saved by an earlier step", kind, name)
+		}
+	}
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		if i < len(lines) {
+			st.Line = lines[i]
+		}
+		acts := st.actions()
+		switch len(acts) {
+		case 0:
+			add(st.Line, "step %d has no action", i+1)
+			continue
+		case 1:
+		default:
+			add(st.Line, "step %d has several actions (%s): give each its own step", i+1, strings.Join(acts, ", "))
+			continue
+		}
+		switch {
+		case st.SignIn != nil:
+			if st.SignIn.User == "" {
+				add(st.Line, "sign_in.user is required")
+			}
+			if st.SignIn.Save != "" {
+				saved[st.SignIn.Save] = "response"
+			}
+		case st.FederateSAML != nil:
+			use(st.Line, "response", st.FederateSAML.Response)
+			if st.FederateSAML.Role == "" || st.FederateSAML.Provider == "" {
+				add(st.Line, "assume_role_with_saml needs role and provider ARNs")
+			}
+			if st.FederateSAML.Save != "" {
+				saved[st.FederateSAML.Save] = "credentials"
+			}
+		case st.AssumeRole != nil:
+			use(st.Line, "credentials", st.AssumeRole.Credentials)
+			if st.AssumeRole.Role == "" || st.AssumeRole.SessionName == "" {
+				add(st.Line, "assume_role needs role and session_name")
+			}
+			if st.AssumeRole.Save != "" {
+				saved[st.AssumeRole.Save] = "credentials"
+			}
+		case st.WhoAmI != nil:
+			use(st.Line, "credentials", st.WhoAmI.Credentials)
+		case st.Simulate != nil:
+			if st.Simulate.Expect != "allowed" && st.Simulate.Expect != "denied" {
+				add(st.Line, "simulate.expect must be allowed or denied, not %q", st.Simulate.Expect)
+			}
+			if st.Simulate.Account == "" || st.Simulate.Role == "" || st.Simulate.Action == "" {
+				add(st.Line, "simulate needs account, role and action")
+			}
+		case st.AdvanceClock != "":
+			if d, err := time.ParseDuration(st.AdvanceClock); err != nil || d <= 0 {
+				add(st.Line, "advance_clock: want a positive duration such as 90m, got %q", st.AdvanceClock)
+			}
+		case st.ExpectEvent != nil:
+			if st.ExpectEvent.Account == "" || st.ExpectEvent.EventName == "" {
+				add(st.Line, "expect_event needs account and event_name")
+			}
+		case st.AddMember != nil || st.RemoveMember != nil:
+			m := st.AddMember
+			if m == nil {
+				m = st.RemoveMember
+			}
+			if m.User == "" || m.Group == "" {
+				add(st.Line, "membership steps need user and group")
+			}
+		}
+		if st.ExpectError != nil && st.ExpectError.Code == "" {
+			add(st.Line, "expect_error.code is required")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return &sc, nil
+}
+
+// stepLines returns the line of each item of the top-level steps list.
+func stepLines(root *yaml.Node) []int {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "steps" {
+			var out []int
+			for _, item := range m.Content[i+1].Content {
+				out = append(out, item.Line)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+//go:embed builtin
+var builtinFS embed.FS
+
+// Builtin returns the drills embedded in the binary, sorted by name. Their
+// names are their paths under builtin/ without ".yaml".
+func Builtin() ([]*Scenario, error) {
+	var out []*Scenario
+	err := fs.WalkDir(builtinFS, "builtin", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".yaml" {
+			return err
+		}
+		data, err := builtinFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "builtin/"), ".yaml")
+		sc, err := Parse(name, p, data)
+		if err != nil {
+			return err
+		}
+		out = append(out, sc)
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
