@@ -106,6 +106,27 @@ var actions = map[string]handler{
 	"ListVirtualMFADevices":    (*Service).listVirtualMFADevices,
 	"SimulatePrincipalPolicy":  (*Service).simulatePrincipalPolicy,
 	"SimulateCustomPolicy":     (*Service).simulateCustomPolicy,
+	"CreatePolicy":             (*Service).createPolicy,
+	"GetPolicy":                (*Service).getPolicy,
+	"GetPolicyVersion":         (*Service).getPolicyVersion,
+	"CreatePolicyVersion":      (*Service).createPolicyVersion,
+	"ListPolicyVersions":       (*Service).listPolicyVersions,
+	"SetDefaultPolicyVersion":  (*Service).setDefaultPolicyVersion,
+	"DeletePolicyVersion":      (*Service).deletePolicyVersion,
+	"ListPolicies":             (*Service).listPolicies,
+	"DeletePolicy":             (*Service).deletePolicy,
+	"TagRole":                  (*Service).tagRole,
+	"UntagRole":                (*Service).untagRole,
+	"ListRoleTags":             (*Service).listRoleTags,
+	"TagUser":                  (*Service).tagUser,
+	"UntagUser":                (*Service).untagUser,
+	"ListUserTags":             (*Service).listUserTags,
+	"TagSAMLProvider":          (*Service).tagSAMLProvider,
+	"UntagSAMLProvider":        (*Service).untagSAMLProvider,
+	"ListSAMLProviderTags":     (*Service).listSAMLProviderTags,
+	"TagPolicy":                (*Service).tagPolicy,
+	"UntagPolicy":              (*Service).untagPolicy,
+	"ListPolicyTags":           (*Service).listPolicyTags,
 }
 
 // Actions lists the actions the service answers.
@@ -656,14 +677,9 @@ func policyARN(r *awsquery.Request) (string, *awsquery.Error) {
 }
 
 func (s *Service) attachRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
-	arn, err := policyARN(r)
+	arn, err := s.attachable(caller, r)
 	if err != nil {
 		return nil, err
-	}
-	// Customer managed policies are not emulated yet: only AWS managed
-	// policies the emulator knows can be attached.
-	if _, ok := policy.Managed(arn); !ok {
-		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
 	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
 		if slices.Contains(role.AttachedPolicies, arn) {

@@ -125,7 +125,7 @@ func (s *Service) simulatePrincipalPolicy(caller store.Principal, r *awsquery.Re
 			return nil, noSuchEntity("The group with name %s cannot be found.", m[3])
 		}
 		sim.principal = policy.Principal{Type: policy.PrincipalIAMUser, ARN: g.ARN, Account: m[1]}
-		sim.identity = namedPolicies(nil, g.Name, g.InlinePolicies, g.AttachedPolicies)
+		sim.identity = namedPolicies(s.Store, m[1], nil, g.Name, g.InlinePolicies, g.AttachedPolicies)
 	case "role":
 		role, e := s.Store.Role(m[1], m[3])
 		if e != nil {
@@ -134,7 +134,7 @@ func (s *Service) simulatePrincipalPolicy(caller store.Principal, r *awsquery.Re
 		// A role is simulated as a session of that role.
 		sim.principal = policy.Principal{Type: policy.PrincipalAssumedRole, ARN: "arn:aws:sts::" + m[1] + ":assumed-role/" + role.Name + "/simulation",
 			Account: m[1], RoleARN: role.ARN}
-		sim.identity = RolePolicies(role)
+		sim.identity = RolePolicies(s.Store, m[1], role)
 	}
 	extra, err := inputPolicies(r)
 	if err != nil {

@@ -248,7 +248,7 @@ func (s *Service) listGroupsForUser(caller store.Principal, r *awsquery.Request)
 }
 
 func (s *Service) attachGroupPolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
-	arn, err := attachable(r)
+	arn, err := s.attachable(caller, r)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ func (s *Service) putGroupPolicy(caller store.Principal, r *awsquery.Request) (a
 }
 
 func (s *Service) attachUserPolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
-	arn, err := attachable(r)
+	arn, err := s.attachable(caller, r)
 	if err != nil {
 		return nil, err
 	}
@@ -313,19 +313,6 @@ func (s *Service) putUserPolicy(caller store.Principal, r *awsquery.Request) (an
 		return nil
 	})
 	return nil, nil
-}
-
-// attachable reads PolicyArn and checks it names a managed policy the
-// emulator knows.
-func attachable(r *awsquery.Request) (string, *awsquery.Error) {
-	arn, err := policyARN(r)
-	if err != nil {
-		return "", err
-	}
-	if _, ok := policy.Managed(arn); !ok {
-		return "", noSuchEntity("Policy %s does not exist or is not attachable.", arn)
-	}
-	return arn, nil
 }
 
 func inlinePolicy(r *awsquery.Request) (name, doc string, err *awsquery.Error) {
@@ -658,18 +645,19 @@ func (s *Service) listVirtualMFADevices(caller store.Principal, r *awsquery.Requ
 // UserPolicies returns the parsed identity-based policies of a user: its
 // own inline and attached policies and those of its groups.
 func UserPolicies(st *store.Store, account string, u store.User) []policy.Named {
-	out := namedPolicies(nil, u.Name, u.InlinePolicies, u.AttachedPolicies)
+	out := namedPolicies(st, account, nil, u.Name, u.InlinePolicies, u.AttachedPolicies)
 	for _, gname := range u.Groups {
 		if g, err := st.Group(account, gname); err == nil {
-			out = namedPolicies(out, g.Name, g.InlinePolicies, g.AttachedPolicies)
+			out = namedPolicies(st, account, out, g.Name, g.InlinePolicies, g.AttachedPolicies)
 		}
 	}
 	return out
 }
 
-// RolePolicies returns the parsed identity-based policies of a role.
-func RolePolicies(role store.Role) []policy.Named {
-	return namedPolicies(nil, role.Name, role.InlinePolicies, role.AttachedPolicies)
+// RolePolicies returns the parsed identity-based policies of a role of
+// account; customer managed policies are read from st.
+func RolePolicies(st *store.Store, account string, role store.Role) []policy.Named {
+	return namedPolicies(st, account, nil, role.Name, role.InlinePolicies, role.AttachedPolicies)
 }
 
 // CallerPolicies returns the identity-based policies of whoever signed a
@@ -682,15 +670,16 @@ func CallerPolicies(st *store.Store, caller store.Principal) []policy.Named {
 		}
 	case store.AssumedRole:
 		if role, err := st.Role(caller.Account, userNameOf(caller.RoleARN)); err == nil {
-			return RolePolicies(role)
+			return RolePolicies(st, caller.Account, role)
 		}
 	}
 	return nil
 }
 
 // namedPolicies appends an owner's inline (sorted by name) and attached
-// managed policies, parsed, to out.
-func namedPolicies(out []policy.Named, owner string, inline map[string]string, attached []string) []policy.Named {
+// managed policies, parsed, to out: AWS managed ones, and customer managed
+// ones of account at their default version, read from st.
+func namedPolicies(st *store.Store, account string, out []policy.Named, owner string, inline map[string]string, attached []string) []policy.Named {
 	names := make([]string, 0, len(inline))
 	for n := range inline {
 		names = append(names, n)
@@ -702,7 +691,7 @@ func namedPolicies(out []policy.Named, owner string, inline map[string]string, a
 		}
 	}
 	for _, arn := range attached {
-		if p, ok := policy.Managed(arn); ok {
+		if p, ok := managedPolicy(st, account, arn); ok {
 			out = append(out, policy.Named{ID: arn, Policy: p})
 		}
 	}

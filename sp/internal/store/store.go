@@ -63,6 +63,8 @@ type Account struct {
 	users         map[string]*User         // by lower-case name
 	groups        map[string]*Group        // by lower-case name
 	mfa           map[string]*MFADevice    // by serial number
+
+	policies map[string]*ManagedPolicy // customer managed, by lower-case name
 }
 
 // PrincipalType names who signed a request, as CloudTrail's userIdentity.type.
