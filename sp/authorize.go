@@ -76,6 +76,10 @@ func iamResource(st *store.Store, account string, req *awsquery.Request) string 
 		return prefix + "user" + pathOr(req.Get("Path")) + req.Get("UserName")
 	case req.Has("VirtualMFADeviceName"):
 		return prefix + "mfa/" + req.Get("VirtualMFADeviceName")
+	case req.Has("PolicyArn"):
+		return req.Get("PolicyArn")
+	case req.Action == "CreatePolicy":
+		return prefix + "policy" + pathOr(req.Get("Path")) + req.Get("PolicyName")
 	}
 	return "*"
 }
