@@ -280,9 +280,11 @@ func (ap *applier) mfa(u IAMUser, opts ApplyOptions) error {
 	if opts.Now != nil {
 		now = opts.Now
 	}
+	// The two consecutive codes of the last minute, so the current code is
+	// still unused for the user's first sign-in (a code is accepted once).
 	t := now()
-	c1, err1 := totpCode(seed, t.Add(-30*time.Second))
-	c2, err2 := totpCode(seed, t)
+	c1, err1 := totpCode(seed, t.Add(-60*time.Second))
+	c2, err2 := totpCode(seed, t.Add(-30*time.Second))
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("MFA device %s: %w", u.MFA.Device, err)
 	}

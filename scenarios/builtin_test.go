@@ -23,7 +23,12 @@ func signingKey(t *testing.T) *certs.KeyPair {
 
 func run(t *testing.T, l *landscape.Landscape, sc *scenarios.Scenario) scenarios.Result {
 	t.Helper()
-	w, err := embedded.Start(context.Background(), l, signingKey(t), nil)
+	return runWithKey(t, l, sc, signingKey(t))
+}
+
+func runWithKey(t *testing.T, l *landscape.Landscape, sc *scenarios.Scenario, key *certs.KeyPair) scenarios.Result {
+	t.Helper()
+	w, err := embedded.Start(context.Background(), l, key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +78,12 @@ func TestBuiltinDrillsCatchBrokenLandscapes(t *testing.T) {
 		{"fm3/identity-center-disrupted", "the app is enabled at rest", "      enabled: false", "      enabled: true", "expected AppDisabled"},
 		{"fm3/identity-center-disrupted", "the workload trust names the wrong account",
 			`Principal: {AWS: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"}`, `Principal: {AWS: "arn:aws:iam::999999999999:role/EmergencyAccess_Role1_Ops"}`, "AccessDenied"},
+		{"fm1/iam-user", "the emergency role does not require MFA of the break-glass user",
+			"              Action: sts:AssumeRole\n              Condition:\n                Bool: {\"aws:MultiFactorAuthPresent\": \"true\"}\n        inline_policies:\n          AssumeWorkloadRole:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession]\n                Resource: \"arn:aws:iam::222222222222:role/EmergencyAccess_RO\"",
+			"              Action: sts:AssumeRole\n        inline_policies:\n          AssumeWorkloadRole:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession]\n                Resource: \"arn:aws:iam::222222222222:role/EmergencyAccess_RO\"",
+			"expected AccessDenied, but the call succeeded"},
+		{"fm2/idp-key-rotated", "the break-glass user cannot administer the SAML provider",
+			"managed_policies: [arn:aws:iam::aws:policy/AdministratorAccess]", "managed_policies: [arn:aws:iam::aws:policy/ReadOnlyAccess]", "AccessDenied"},
 		{"guardrails/least-privilege", "a user outside the responders has an emergency group at rest",
 			"        department: Sales\n", "        department: Sales\n      groups: [\"aws#EmergencyAccess_Role1_RO#111111111111\"]\n", "expected NoRole"},
 	}
@@ -94,6 +105,32 @@ func TestBuiltinDrillsCatchBrokenLandscapes(t *testing.T) {
 				t.Errorf("failing step %q says %q, want it to mention %q", last.Name, last.Detail, tc.wantIn)
 			}
 		})
+	}
+}
+
+// The early warning fires for a provider certificate expiring within 30
+// days: the drill fails before anyone is locked out.
+func TestCertificateWarningCatchesExpiringCertificate(t *testing.T) {
+	all, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc *scenarios.Scenario
+	for _, s := range all {
+		if s.Name == "fm2/certificate-expiry-warning" {
+			sc = s
+		}
+	}
+	key, err := certs.New(certs.Options{NotBefore: time.Now().Add(-300 * 24 * time.Hour), NotAfter: time.Now().Add(10 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runWithKey(t, landscape.Default(), sc, key)
+	if res.Passed {
+		t.Fatal("the early warning passed with a certificate that expires in 10 days")
+	}
+	if d := res.Steps[len(res.Steps)-1].Detail; !strings.Contains(d, "early warning") || !strings.Contains(d, "9 days left") && !strings.Contains(d, "10 days left") {
+		t.Errorf("failure detail %q", d)
 	}
 }
 

@@ -16,7 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
+	"github.com/breakglass-dev/breakglass/certs"
 	"github.com/breakglass-dev/breakglass/idp"
 	"github.com/breakglass-dev/breakglass/sp/control"
 )
@@ -33,6 +36,13 @@ type Target struct {
 	Control *control.Client
 	// AdvanceIdP moves the IdP's clock with the emulator's.
 	AdvanceIdP func(time.Duration)
+	// Now is the drill's clock (the IdP's and the emulator's). Nil means
+	// time.Now.
+	Now func() time.Time
+	// MFASeeds holds the seeds of the virtual MFA devices by serial number,
+	// as the landscape's apply reported them; a drill computes the codes an
+	// authenticator app would show.
+	MFASeeds map[string]string
 }
 
 // Step statuses.
@@ -258,8 +268,138 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return "clock now " + c.Now.Format(time.RFC3339), nil
 	case st.ExpectEvent != nil:
 		return r.expectEvent(ctx, st.ExpectEvent)
+	case st.IAMUserSignIn != nil:
+		return r.iamUserSignIn(ctx, st)
+	case st.RotateSigningKey:
+		now := r.now()
+		kp, err := certs.New(certs.Options{CommonName: "breakglass drill IdP (rotated)", NotBefore: now.Add(-5 * time.Minute), NotAfter: now.AddDate(1, 0, 0)})
+		if err != nil {
+			return "", err
+		}
+		if err := p.Rotate(kp); err != nil {
+			return "", err
+		}
+		return "the IdP now signs with a new key; AWS still holds the old certificate", nil
+	case st.ImportMetadata != nil:
+		return r.importMetadata(ctx, st)
+	case st.CheckCertificate != nil:
+		return r.checkCertificate(ctx, st.CheckCertificate)
 	}
 	return "", fmt.Errorf("step has no action")
+}
+
+func (r *runner) now() time.Time {
+	if r.t.Now != nil {
+		return r.t.Now()
+	}
+	return time.Now()
+}
+
+func (r *runner) iam(c aws.CredentialsProvider) *iam.Client {
+	return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: c, RetryMaxAttempts: 1})
+}
+
+// iamUserSignIn gives the break-glass user an access key (as the account's
+// root, the drill's set-up) and signs in with GetSessionToken, sending the
+// MFA code of the user's device when asked.
+func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
+	s := st.IAMUserSignIn
+	admin := r.iam(root(s.Account))
+	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(s.User)})
+	if err != nil {
+		return "", fmt.Errorf("create an access key for %s: %s", s.User, describe(err))
+	}
+	in := &sts.GetSessionTokenInput{}
+	if s.MFA {
+		devices, err := admin.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(s.User)})
+		if err != nil || len(devices.MFADevices) == 0 {
+			return "", fmt.Errorf("%s has no MFA device (%v)", s.User, err)
+		}
+		serial := aws.ToString(devices.MFADevices[0].SerialNumber)
+		seed, ok := r.t.MFASeeds[serial]
+		if !ok {
+			return "", fmt.Errorf("the seed of MFA device %s is unknown to the drill", serial)
+		}
+		code, err := totp.GenerateCodeCustom(seed, r.now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			return "", err
+		}
+		in.SerialNumber, in.TokenCode = aws.String(serial), aws.String(code)
+	}
+	user := r.sts(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""))
+	out, err := user.GetSessionToken(ctx, in)
+	success := ""
+	if err == nil {
+		if s.Save != "" {
+			r.creds[s.Save] = out.Credentials
+		}
+		success = fmt.Sprintf("%s signed in (MFA: %v)", s.User, s.MFA)
+	}
+	return outcome(st, err, success)
+}
+
+func (r *runner) importMetadata(ctx context.Context, st Step) (string, error) {
+	m := st.ImportMetadata
+	creds := root(m.Account)
+	if m.Credentials != "" {
+		creds = r.saved(m.Credentials)
+	}
+	md, err := r.t.IdP.Metadata()
+	if err != nil {
+		return "", err
+	}
+	arn := "arn:aws:iam::" + m.Account + ":saml-provider/" + m.Provider
+	_, err = r.iam(creds).UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: aws.String(arn), SAMLMetadataDocument: aws.String(string(md))})
+	return outcome(st, err, "imported the IdP's current metadata into "+arn)
+}
+
+func (r *runner) checkCertificate(ctx context.Context, c *CheckCertificate) (string, error) {
+	arn := "arn:aws:iam::" + c.Account + ":saml-provider/" + c.Provider
+	out, err := r.iam(root(c.Account)).GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)})
+	if err != nil {
+		return "", fmt.Errorf("read %s: %s", arn, describe(err))
+	}
+	notAfter, err := earliestNotAfter(aws.ToString(out.SAMLMetadataDocument))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", arn, err)
+	}
+	left := notAfter.Sub(r.now())
+	expiring := left < time.Duration(c.MinDays)*24*time.Hour
+	status := fmt.Sprintf("the signing certificate of %s expires %s (%d days left)", c.Provider, notAfter.Format(time.DateOnly), int(left.Hours()/24))
+	switch {
+	case c.Expect == "expiring" && !expiring:
+		return "", fmt.Errorf("expected a warning, but %s", status)
+	case c.Expect != "expiring" && expiring:
+		return "", fmt.Errorf("early warning: %s, less than %d days: rotate it and import the new metadata before federation breaks", status, c.MinDays)
+	}
+	return status, nil
+}
+
+// earliestNotAfter reads the signing certificates of a metadata document
+// and returns the earliest end of validity.
+func earliestNotAfter(doc string) (time.Time, error) {
+	var earliest time.Time
+	rest := doc
+	for {
+		i := strings.Index(rest, "X509Certificate>")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("X509Certificate>"):]
+		j := strings.Index(rest, "<")
+		if j < 0 {
+			break
+		}
+		cs, err := certs.ReadCertificates([]byte(rest[:j]))
+		if err == nil && len(cs) > 0 && (earliest.IsZero() || cs[0].NotAfter.Before(earliest)) {
+			earliest = cs[0].NotAfter
+		}
+		rest = rest[j:]
+	}
+	if earliest.IsZero() {
+		return time.Time{}, fmt.Errorf("no signing certificate in the metadata")
+	}
+	return earliest, nil
 }
 
 func (r *runner) simulate(ctx context.Context, s *Simulate) (string, error) {

@@ -45,6 +45,17 @@ type Step struct {
 	Simulate     *Simulate   `yaml:"simulate"`
 	AdvanceClock string      `yaml:"advance_clock"`
 	ExpectEvent  *Event      `yaml:"expect_event"`
+	// IAMUserSignIn signs a break-glass IAM user in through the API
+	// (Failure Mode 1): an access key, then GetSessionToken with MFA.
+	IAMUserSignIn *IAMUserSignIn `yaml:"iam_user_sign_in"`
+	// RotateSigningKey makes the IdP sign with a new key (Failure Mode 2).
+	RotateSigningKey bool `yaml:"rotate_signing_key"`
+	// ImportMetadata uploads the IdP's current metadata to a SAML provider
+	// with UpdateSAMLProvider.
+	ImportMetadata *ImportMetadata `yaml:"import_metadata"`
+	// CheckCertificate reads a provider's metadata and checks its signing
+	// certificates stay valid for a while: the early warning.
+	CheckCertificate *CheckCertificate `yaml:"check_provider_certificate"`
 
 	// ExpectError makes the step pass only if the action fails with this
 	// AWS error (or, for sign_in, this IdP refusal).
@@ -111,6 +122,32 @@ type Event struct {
 	Account   string `yaml:"account"`
 	EventName string `yaml:"event_name"`
 	Username  string `yaml:"username"`
+}
+
+// IAMUserSignIn is the break-glass IAM user's API sign-in.
+type IAMUserSignIn struct {
+	Account string `yaml:"account"`
+	User    string `yaml:"user"`
+	// MFA sends the code of the user's virtual MFA device.
+	MFA  bool   `yaml:"mfa"`
+	Save string `yaml:"save"`
+}
+
+// ImportMetadata re-imports the IdP's metadata into a provider, with saved
+// credentials (or the account's root when none are named).
+type ImportMetadata struct {
+	Account     string `yaml:"account"`
+	Provider    string `yaml:"provider"`
+	Credentials string `yaml:"credentials"`
+}
+
+// CheckCertificate checks that every signing certificate of a provider's
+// metadata stays valid for at least MinDays; Expect "expiring" inverts it.
+type CheckCertificate struct {
+	Account  string `yaml:"account"`
+	Provider string `yaml:"provider"`
+	MinDays  int    `yaml:"min_days"`
+	Expect   string `yaml:"expect"`
 }
 
 // ExpectedError is an AWS error code and, optionally, its exact message.
@@ -234,6 +271,28 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 		case st.ExpectEvent != nil:
 			if st.ExpectEvent.Account == "" || st.ExpectEvent.EventName == "" {
 				add(st.Line, "expect_event needs account and event_name")
+			}
+		case st.IAMUserSignIn != nil:
+			if st.IAMUserSignIn.Account == "" || st.IAMUserSignIn.User == "" {
+				add(st.Line, "iam_user_sign_in needs account and user")
+			}
+			if st.IAMUserSignIn.Save != "" {
+				saved[st.IAMUserSignIn.Save] = "credentials"
+			}
+		case st.ImportMetadata != nil:
+			if st.ImportMetadata.Account == "" || st.ImportMetadata.Provider == "" {
+				add(st.Line, "import_metadata needs account and provider")
+			}
+			if st.ImportMetadata.Credentials != "" {
+				use(st.Line, "credentials", st.ImportMetadata.Credentials)
+			}
+		case st.CheckCertificate != nil:
+			c := st.CheckCertificate
+			if c.Account == "" || c.Provider == "" || c.MinDays <= 0 {
+				add(st.Line, "check_provider_certificate needs account, provider and min_days")
+			}
+			if c.Expect != "" && c.Expect != "valid" && c.Expect != "expiring" {
+				add(st.Line, "check_provider_certificate.expect must be valid or expiring, not %q", c.Expect)
 			}
 		case st.AddMember != nil || st.RemoveMember != nil:
 			m := st.AddMember

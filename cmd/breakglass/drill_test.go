@@ -13,7 +13,7 @@ import (
 func TestDrill(t *testing.T) {
 	dir := t.TempDir()
 	r := breakglass(t, dir, "drill")
-	if r.code != 0 || !strings.Contains(r.stdout, "drills: 3 passed, 0 failed") {
+	if r.code != 0 || !strings.Contains(r.stdout, "drills: 6 passed, 0 failed") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if strings.Contains(r.stdout+r.stderr, "SecretAccessKey") || strings.Contains(r.stdout+r.stderr, "IQoJb3JpZ2lu") {

@@ -87,10 +87,12 @@ func Start(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, log 
 	creds := func(account string) aws.CredentialsProvider {
 		return credentials.NewStaticCredentialsProvider(account, "breakglass", "")
 	}
+	seeds := map[string]string{}
 	_, err = l.Apply(ctx, func(ctx context.Context, account string) (*iam.Client, error) {
 		return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: client, Credentials: creds(account)}), nil
 	}, landscape.ApplyOptions{
 		IdPMetadata: md, Now: emu.Now,
+		OnMFASeed: func(_, serial, seed string) { seeds[serial] = seed },
 		Organizations: func(ctx context.Context, account string) (*organizations.Client, error) {
 			return organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: client, Credentials: creds(account)}), nil
 		},
@@ -99,6 +101,7 @@ func Start(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, log 
 		w.Close()
 		return nil, fmt.Errorf("apply the landscape: %w", err)
 	}
-	w.Target = scenarios.Target{IdP: p, Endpoint: url, HTTPClient: client, Control: control.New(url, client), AdvanceIdP: clk.Advance}
+	w.Target = scenarios.Target{IdP: p, Endpoint: url, HTTPClient: client, Control: control.New(url, client),
+		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds}
 	return w, nil
 }
