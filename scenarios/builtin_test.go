@@ -141,6 +141,7 @@ func TestParseErrors(t *testing.T) {
 		{"two actions", "title: x\nsteps:\n  - enable_app: aws\n    disable_app: aws\n", "several actions"},
 		{"unsaved credentials", "title: x\nsteps:\n  - caller_identity: {credentials: nope}\n", `credentials "nope" is not saved`},
 		{"bad duration", "title: x\nsteps:\n  - advance_clock: soon\n", "advance_clock"},
+		{"unknown fault", "title: x\nsteps:\n  - sign_in: {user: a, faults: [gremlins]}\n", "unknown fault"},
 		{"bad simulate", "title: x\nsteps:\n  - simulate: {account: '1', role: r, action: a, expect: maybe}\n", "allowed or denied"},
 		{"not YAML", "title: [\n", "t.yaml"},
 	}

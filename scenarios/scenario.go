@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/breakglass-dev/breakglass/idp"
 )
 
 // Scenario is one drill: a named sequence of steps a security engineer can
@@ -235,6 +237,11 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 		case st.SignIn != nil:
 			if st.SignIn.User == "" {
 				add(st.Line, "sign_in.user is required")
+			}
+			for _, f := range st.SignIn.Faults {
+				if _, err := idp.ParseFault(f); err != nil {
+					add(st.Line, "sign_in.faults: %v", err)
+				}
 			}
 			if st.SignIn.Save != "" {
 				saved[st.SignIn.Save] = "response"
