@@ -42,10 +42,10 @@ func selectScenarios(all []*scenarios.Scenario, args []string) ([]*scenarios.Sce
 }
 
 func (c *cli) drill(ctx context.Context, args []string) error {
-	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json] [--out F] [--list]")
+	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json|junit] [--out F] [--list]")
 	target := fs.String("target", "embedded", "where to run: embedded (in-process IdP and AWS emulator)")
 	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
-	format := fs.String("format", "text", "report format: text or json")
+	format := fs.String("format", "text", "report format: text, json or junit")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	list := fs.Bool("list", false, "list the drills and exit")
 	if err := c.parse(fs, args); err != nil {
@@ -54,8 +54,8 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	if *target != "embedded" {
 		return usagef("--target %q is not supported yet: only embedded", *target)
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("--format must be text or json, not %q", *format)
+	if *format != "text" && *format != "json" && *format != "junit" {
+		return usagef("--format must be text, json or junit, not %q", *format)
 	}
 	all, err := scenarios.Builtin()
 	if err != nil {
@@ -110,7 +110,10 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 			failed++
 		}
 	}
-	if *format == "json" {
+	switch *format {
+	case "junit":
+		err = writeJUnit(w, results, time.Since(start), start)
+	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(struct {
@@ -119,7 +122,7 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 			Failed  int                `json:"failed"`
 			Results []scenarios.Result `json:"results"`
 		}{*target, len(results) - failed, failed, results})
-	} else {
+	default:
 		err = writeReport(w, results, time.Since(start))
 	}
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/joshdk/go-junit"
+
 	"github.com/breakglass-dev/breakglass/landscape"
 	"github.com/breakglass-dev/breakglass/scenarios"
 )
@@ -40,6 +42,43 @@ func TestDrill(t *testing.T) {
 		if r := breakglass(t, dir, args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
 		}
+	}
+}
+
+// TestDrillJUnit: the JUnit report is read by a JUnit parser, with the
+// failing step as a failed test case.
+func TestDrillJUnit(t *testing.T) {
+	broken := strings.Replace(string(landscape.DefaultYAML()), "      enabled: false", "      enabled: true", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "report.xml")
+	r := breakglass(t, t.TempDir(), "drill", "--landscape", path, "--format", "junit", "--out", out, "fm3/", "return-to-normal")
+	if r.code != 1 || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	}
+	suites, err := junit.IngestFile(out)
+	if err != nil {
+		t.Fatalf("a JUnit parser cannot read the report: %v", err)
+	}
+	if len(suites) != 2 {
+		t.Fatalf("got %d suites, want 2", len(suites))
+	}
+	failed := 0
+	for _, s := range suites {
+		for _, tc := range s.Tests {
+			if tc.Status == junit.StatusFailed {
+				failed++
+				if !strings.Contains(tc.Error.Error(), "expected AppDisabled") {
+					t.Errorf("failure message %q", tc.Error)
+				}
+			}
+		}
+	}
+	if failed != 1 || suites[1].Totals.Failed != 0 {
+		t.Errorf("failed cases: %d (second suite %d), want exactly the first step of fm3", failed, suites[1].Totals.Failed)
 	}
 }
 
