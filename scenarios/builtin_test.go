@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/breakglass-dev/breakglass/certs"
-	"github.com/breakglass-dev/breakglass/internal/embedded"
+	"github.com/breakglass-dev/breakglass/internal/target"
 	"github.com/breakglass-dev/breakglass/landscape"
 	"github.com/breakglass-dev/breakglass/scenarios"
 )
@@ -28,7 +28,7 @@ func run(t *testing.T, l *landscape.Landscape, sc *scenarios.Scenario) scenarios
 
 func runWithKey(t *testing.T, l *landscape.Landscape, sc *scenarios.Scenario, key *certs.KeyPair) scenarios.Result {
 	t.Helper()
-	w, err := embedded.Start(context.Background(), l, key, nil)
+	w, err := target.Embedded(context.Background(), l, key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/breakglass-dev/breakglass/internal/embedded"
+	"github.com/breakglass-dev/breakglass/internal/target"
 	"github.com/breakglass-dev/breakglass/scenarios"
 )
 
@@ -43,7 +43,7 @@ func selectScenarios(all []*scenarios.Scenario, args []string) ([]*scenarios.Sce
 
 func (c *cli) drill(ctx context.Context, args []string) error {
 	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json|junit] [--out F] [--list]")
-	target := fs.String("target", "embedded", "where to run: embedded (in-process IdP and AWS emulator)")
+	where := fs.String("target", "embedded", "where to run: embedded (in-process AWS emulator), or the URL of an emulator such as breakglass serve (http://127.0.0.1:4566)")
 	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
 	format := fs.String("format", "text", "report format: text, json or junit")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
@@ -51,8 +51,9 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	if *target != "embedded" {
-		return usagef("--target %q is not supported yet: only embedded", *target)
+	remote := strings.HasPrefix(*where, "http://") || strings.HasPrefix(*where, "https://")
+	if *where != "embedded" && !remote {
+		return usagef("--target %q: want embedded or an endpoint URL (real AWS is not supported yet)", *where)
 	}
 	if *format != "text" && *format != "json" && *format != "junit" {
 		return usagef("--format must be text, json or junit, not %q", *format)
@@ -92,9 +93,14 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	start := time.Now()
 	var results []scenarios.Result
 	for _, sc := range chosen {
-		world, err := embedded.Start(ctx, l, key, c.log.With("component", "aws", "scenario", sc.Name))
+		var world *target.World
+		if remote {
+			world, err = target.Endpoint(ctx, l, key, strings.TrimSuffix(*where, "/"))
+		} else {
+			world, err = target.Embedded(ctx, l, key, c.log.With("component", "aws", "scenario", sc.Name))
+		}
 		if err != nil {
-			return fmt.Errorf("start the embedded target for %s: %w", sc.Name, err)
+			return usageError{fmt.Errorf("prepare the target for %s: %w", sc.Name, err)}
 		}
 		res := scenarios.Run(ctx, world.Target, sc)
 		world.Close()
@@ -121,7 +127,7 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 			Passed  int                `json:"passed"`
 			Failed  int                `json:"failed"`
 			Results []scenarios.Result `json:"results"`
-		}{*target, len(results) - failed, failed, results})
+		}{*where, len(results) - failed, failed, results})
 	default:
 		err = writeReport(w, results, time.Since(start))
 	}

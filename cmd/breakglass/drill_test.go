@@ -38,10 +38,25 @@ func TestDrill(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || report.Passed != 1 || report.Results[0].Scenario != "fm3/identity-center-disrupted" {
 		t.Errorf("json report (%v): %s", err, r.stdout)
 	}
-	for _, args := range [][]string{{"drill", "no-such-drill"}, {"drill", "--target", "aws"}, {"drill", "--format", "pdf"}} {
+	for _, args := range [][]string{{"drill", "no-such-drill"}, {"drill", "--target", "aws"}, {"drill", "--format", "pdf"}, {"drill", "--target", "http://127.0.0.1:1"}} {
 		if r := breakglass(t, dir, args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
 		}
+	}
+}
+
+// TestDrillAgainstServe runs every built-in drill against breakglass serve
+// started separately, through its AWS endpoint and control API.
+func TestDrillAgainstServe(t *testing.T) {
+	dir := t.TempDir()
+	_, awsURL := startServeIn(t, dir)
+	all, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := breakglass(t, dir, "drill", "--target", awsURL)
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("drills: %d passed, 0 failed", len(all))) {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
 

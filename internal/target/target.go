@@ -1,9 +1,11 @@
-// Package embedded starts the default drill target in-process: the
-// landscape's IdP and the AWS emulator on a loopback port, with the
-// landscape applied through the AWS API. It is wiring only, shared by the
-// command line and the tests; drills reach the emulator through the
-// scenarios.Target it returns, as they would reach any endpoint.
-package embedded
+// Package target prepares where a drill runs, with the landscape at rest:
+// Embedded starts the AWS emulator in-process on a loopback port; Endpoint
+// attaches to an emulator (breakglass serve) or LocalStack-compatible
+// endpoint, resetting it through its control API. Either way the drill's
+// IdP runs in-process and the landscape is applied through the AWS API. It
+// is wiring only, shared by the command line and the tests; drills reach
+// the AWS side through the scenarios.Target returned, as they would AWS.
+package target
 
 import (
 	"context"
@@ -27,14 +29,17 @@ import (
 	"github.com/breakglass-dev/breakglass/sp/control"
 )
 
-// World is one running target: close it when the drill is over.
+// World is one prepared target: close it when the drill is over.
 type World struct {
 	Target scenarios.Target
-	srv    *http.Server
+	srv    *http.Server // the in-process emulator; nil for an endpoint
 }
 
-// Close stops the emulator.
+// Close stops the in-process emulator, if any.
 func (w *World) Close() error {
+	if w.srv == nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return w.srv.Shutdown(ctx)
@@ -59,8 +64,9 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// Start builds a fresh world for one drill: the landscape at rest.
-func Start(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, log *slog.Logger) (*World, error) {
+// Embedded builds a fresh in-process world for one drill: the landscape
+// at rest.
+func Embedded(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, log *slog.Logger) (*World, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen on loopback: %w", err)
@@ -70,18 +76,41 @@ func Start(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, log 
 	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	w := &World{srv: srv}
+	if err := w.prepare(ctx, l, key, url); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
 
+// Endpoint attaches to the AWS endpoint at url (breakglass serve, or any
+// emulator with breakglass's control API): it resets the endpoint, then
+// applies the landscape. The SAML providers get the drill IdP's metadata,
+// signed with key: the same key breakglass serve uses when both share the
+// configuration directory.
+func Endpoint(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, url string) (*World, error) {
+	w := &World{}
+	if err := control.New(url, nil).Reset(ctx); err != nil {
+		return nil, fmt.Errorf("reset %s through its control API: %w", url, err)
+	}
+	if err := w.prepare(ctx, l, key, url); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// prepare builds the drill IdP and applies the landscape to the AWS
+// endpoint at url.
+func (w *World) prepare(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, url string) error {
 	clk := &clock{}
 	dir, apps := l.IdP()
 	p, err := idp.New(idp.Config{EntityID: l.IdentityProvider.EntityID, Directory: dir, Apps: apps, Signing: key, Now: clk.Now})
 	if err != nil {
-		w.Close()
-		return nil, err
+		return err
 	}
 	md, err := p.Metadata()
 	if err != nil {
-		w.Close()
-		return nil, err
+		return err
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	creds := func(account string) aws.CredentialsProvider {
@@ -91,17 +120,16 @@ func Start(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, log 
 	_, err = l.Apply(ctx, func(ctx context.Context, account string) (*iam.Client, error) {
 		return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: client, Credentials: creds(account)}), nil
 	}, landscape.ApplyOptions{
-		IdPMetadata: md, Now: emu.Now,
+		IdPMetadata: md, Now: clk.Now,
 		OnMFASeed: func(_, serial, seed string) { seeds[serial] = seed },
 		Organizations: func(ctx context.Context, account string) (*organizations.Client, error) {
 			return organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: client, Credentials: creds(account)}), nil
 		},
 	})
 	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("apply the landscape: %w", err)
+		return fmt.Errorf("apply the landscape to %s: %w", url, err)
 	}
 	w.Target = scenarios.Target{IdP: p, Endpoint: url, HTTPClient: client, Control: control.New(url, client),
 		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds}
-	return w, nil
+	return nil
 }
