@@ -38,6 +38,11 @@ const (
 	// FaultWrongRecipient sends Recipient and Destination to an endpoint
 	// that is not AWS sign-in.
 	FaultWrongRecipient Fault = "wrong-recipient"
+	// FaultRegionalRecipient sends the response to the us-east-2 sign-in
+	// endpoint, as after a regional failover: valid for AWS, but a trust
+	// policy whose SAML:aud names only the global endpoint refuses it
+	// (AccessDenied; reference section 12, trap 1).
+	FaultRegionalRecipient Fault = "regional-recipient"
 	// FaultMissingRoleSessionName omits RoleSessionName:
 	// InvalidIdentityToken "RoleSessionName is required in AuthnResponse".
 	FaultMissingRoleSessionName Fault = "missing-role-session-name"
@@ -100,6 +105,7 @@ var faultCatalogue = []FaultInfo{
 	{FaultExpired, "NotOnOrAfter one minute in the past", "ExpiredTokenException: Response has expired", false},
 	{FaultWrongAudience, "AudienceRestriction names another service provider", "InvalidIdentityToken / sign-in page: Response does not contain the required audience.", false},
 	{FaultWrongRecipient, "Recipient and Destination are not an AWS sign-in endpoint", "InvalidIdentityToken (Recipient is not an AWS sign-in endpoint)", false},
+	{FaultRegionalRecipient, "Recipient and Destination are the us-east-2 sign-in endpoint (regional failover)", "AccessDenied: Not authorized to perform sts:AssumeRoleWithSAML (SAML:aud lists only the global endpoint)", false},
 	{FaultMissingRoleSessionName, "omit the RoleSessionName attribute", "InvalidIdentityToken: RoleSessionName is required in AuthnResponse", false},
 	{FaultInvalidRoleSessionName, "RoleSessionName with a space in it", "InvalidIdentityToken: RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}", false},
 	{FaultMissingRole, "omit the Role attribute", "sign-in page: Your request included an invalid SAML response.", false},

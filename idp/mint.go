@@ -322,6 +322,10 @@ func applyFaults(d *draft, a *app, f faultSet) {
 		d.recipient = "https://sp.example.com/saml/acs"
 		d.destination = d.recipient
 	}
+	if f[FaultRegionalRecipient] {
+		d.recipient = RegionalSignInURL("us-east-2")
+		d.destination = d.recipient
+	}
 	if f[FaultWrongIssuer] {
 		d.issuer += ":not-the-provider"
 	}

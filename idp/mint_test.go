@@ -216,6 +216,12 @@ func TestFaultEffects(t *testing.T) {
 				t.Errorf("Recipient %q, Destination %q", got, r.Destination)
 			}
 		}},
+		{idp.FaultRegionalRecipient, func(t *testing.T, r *idp.Response, as *etree.Element) {
+			got := as.FindElement("Subject/SubjectConfirmation/SubjectConfirmationData").SelectAttrValue("Recipient", "")
+			if got != "https://us-east-2.signin.aws.amazon.com/saml" || r.Destination != got {
+				t.Errorf("Recipient %q, Destination %q", got, r.Destination)
+			}
+		}},
 		{idp.FaultMissingRoleSessionName, func(t *testing.T, r *idp.Response, as *etree.Element) {
 			if got := attrValues(as, idp.AttributeRoleSessionName); got != nil {
 				t.Errorf("RoleSessionName still sent: %q", got)

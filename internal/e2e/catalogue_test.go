@@ -48,6 +48,8 @@ func TestErrorCatalogue(t *testing.T) {
 		{"SourceIdentity invalid", call{faults: []idp.Fault{idp.FaultInvalidSourceIdentity}}, "InvalidIdentityToken", 400, `Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"`},
 		{"no NameID", call{faults: []idp.Fault{idp.FaultMissingNameID}}, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithSAML"},
 		{"role not in the account", call{faults: []idp.Fault{idp.FaultUnknownRole}, role: "arn:aws:iam::111111111111:role/NoSuchRole"}, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithSAML"},
+		{"recipient not an AWS sign-in endpoint", call{faults: []idp.Fault{idp.FaultWrongRecipient}}, "InvalidIdentityToken", 400, "Response does not contain the required audience."},
+		{"regional failover against a SAML:aud naming only the global endpoint", call{faults: []idp.Fault{idp.FaultRegionalRecipient}}, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithSAML"},
 		{"response expired", call{faults: []idp.Fault{idp.FaultExpired}}, "ExpiredTokenException", 400, "Response has expired"},
 		{"redeemed after 5 minutes", call{faults: []idp.Fault{idp.FaultIssuedInPast}}, "ExpiredTokenException", 400, "Token must be redeemed within 5 minutes of issuance"},
 		{"DurationSeconds above MaxSessionDuration", call{duration: 7200}, "ValidationError", 400, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."},
