@@ -38,6 +38,23 @@ type faults struct {
 	f  control.Faults
 }
 
+// stsFault returns the STS-specific injected error for a call, or nil:
+// RegionDisabledException (account is the caller's, or the role's for
+// federation) or IDPRejectedClaim. Texts from the STS model and reference
+// section 3 [R1][R50].
+func (f *faults) stsFault(action, account string) *awsquery.Error {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	switch {
+	case f.f.RegionDisabled:
+		return awsquery.Errorf(http.StatusForbidden, "RegionDisabledException",
+			"STS is not activated in this region for account:%s. Your account administrator can activate STS in this region using the IAM Console.", account)
+	case f.f.RejectClaims && action == "AssumeRoleWithSAML":
+		return awsquery.Errorf(http.StatusForbidden, "IDPRejectedClaim", "The identity provider rejected the claim in the SAML response.")
+	}
+	return nil
+}
+
 // check returns the error a faulted service answers with, or nil.
 func (f *faults) check(service string) *awsquery.Error {
 	f.mu.RLock()

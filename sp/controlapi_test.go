@@ -3,11 +3,14 @@ package sp_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/breakglass-dev/breakglass/sp"
 	"github.com/breakglass-dev/breakglass/sp/control"
@@ -59,6 +62,21 @@ func TestControlAPI(t *testing.T) {
 	}
 	if _, err := iamc.ListRoles(ctx, &iam.ListRolesInput{}); apiCode(err) != "Throttling" {
 		t.Errorf("iam throttled: got %v", err)
+	}
+	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("111111111111", "x", "")})
+	if err := c.SetFaults(ctx, control.Faults{RegionDisabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); apiCode(err) != "RegionDisabledException" || !strings.Contains(err.Error(), "account:111111111111") {
+		t.Errorf("STS disabled: got %v", err)
+	}
+	if err := c.SetFaults(ctx, control.Faults{RejectClaims: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stsc.AssumeRoleWithSAML(ctx, &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/R"),
+		PrincipalArn: aws.String("arn:aws:iam::111111111111:saml-provider/Okta"), SAMLAssertion: aws.String("PHg+PC94Pg==")}); apiCode(err) != "IDPRejectedClaim" {
+		t.Errorf("claims rejected: got %v", err)
 	}
 	if err := c.SetFaults(ctx, control.Faults{Unavailable: []string{"ec2"}}); err == nil {
 		t.Error("unknown service accepted")

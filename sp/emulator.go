@@ -115,6 +115,16 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 		e.fail(w, ns, id, req.Action, aerr)
 		return
 	}
+	if req.Version == sts.Version {
+		account := caller.Account
+		if m := reAccount.FindStringSubmatch(req.Get("RoleArn")); account == "" && m != nil {
+			account = m[1]
+		}
+		if ferr := e.faults.stsFault(req.Action, account); ferr != nil {
+			e.fail(w, ns, id, req.Action, ferr)
+			return
+		}
+	}
 	var out sts.Outcome
 	switch req.Version {
 	case iam.Version:

@@ -45,6 +45,11 @@ type Faults struct {
 	Unavailable []string `json:"unavailable,omitempty"`
 	// Throttled services answer 400 Throttling ("Rate exceeded").
 	Throttled []string `json:"throttled,omitempty"`
+	// RegionDisabled makes STS answer RegionDisabledException, as when STS
+	// is deactivated in the endpoint's region.
+	RegionDisabled bool `json:"region_disabled,omitempty"`
+	// RejectClaims makes AssumeRoleWithSAML answer IDPRejectedClaim.
+	RejectClaims bool `json:"reject_claims,omitempty"`
 }
 
 // Client calls an emulator's control API. The zero value is not usable;
