@@ -1,8 +1,11 @@
 package sts
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/iam"
@@ -107,6 +110,23 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	if ext := r.Get("ExternalId"); ext != "" {
 		ctx["sts:ExternalId"] = []string{ext}
 	}
+	// Session tags passed with the call (Tags, TransitiveTagKeys) need
+	// sts:TagSession; an inherited transitive tag cannot be overridden [R1][R15].
+	tags, transitive, terr := requestTags(r)
+	if terr != nil {
+		return Outcome{}, terr
+	}
+	if parent != nil {
+		for _, k := range parent.TransitiveTagKeys {
+			if _, clash := tags[strings.ToLower(k)]; clash {
+				return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidParameterValue",
+					"Tag key %s is a transitive tag of the calling session and cannot be overridden.", k)
+			}
+		}
+	}
+	for _, t := range tags {
+		ctx["aws:RequestTag/"+t.key] = []string{t.value}
+	}
 
 	callerPolicies := iam.CallerPolicies(s.Store, caller)
 	trust, perr := trustOf(role)
@@ -130,6 +150,12 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	if res := policy.Evaluate(req, pols); !res.Allowed() {
 		return Outcome{}, awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, action, roleARN))
 	}
+	if len(tags) > 0 || len(transitive) > 0 {
+		req.Action = "sts:TagSession"
+		if res := policy.Evaluate(req, pols); !res.Allowed() {
+			return Outcome{}, awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, req.Action, roleARN))
+		}
+	}
 	// Carrying a SourceIdentity needs sts:SetSourceIdentity on every hop,
 	// all or nothing [R19][R-mon].
 	if sourceIdentity != "" {
@@ -139,7 +165,11 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		}
 	}
 
-	if _, perr := packedCheck(policySize, nil); perr != nil {
+	tagValues := map[string]string{}
+	for _, t := range tags {
+		tagValues[t.key] = t.value
+	}
+	if _, perr := packedCheck(policySize, tagValues); perr != nil {
 		return Outcome{}, perr
 	}
 	sess := store.Session{SourceIdentity: sourceIdentity, MFA: mfa, Policies: sessPolicies}
@@ -157,6 +187,13 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 			}
 		}
 	}
+	for k, v := range tagValues {
+		if sess.Tags == nil {
+			sess.Tags = map[string]string{}
+		}
+		sess.Tags[k] = v
+	}
+	sess.TransitiveTagKeys = append(sess.TransitiveTagKeys, transitive...)
 	k, p := s.issue(role, account, sessionName, time.Duration(dur)*time.Second, sess)
 	result := struct {
 		Credentials     credentials     `xml:"Credentials"`
@@ -172,3 +209,42 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		Resources: []events.Resource{{Type: "AWS::IAM::Role", ARN: role.ARN, AccountID: account}},
 	}, nil
 }
+
+type tag struct{ key, value string }
+
+// requestTags reads Tags.member.N.{Key,Value} (keyed by lower-case key:
+// tag keys are case-insensitive) and TransitiveTagKeys.member.N, with the
+// model's limits: at most 50 of each, keys 1-128 and values 0-256
+// characters of [\p{L}\p{Z}\p{N}_.:/=+\-@] [R1][R15].
+func requestTags(r *awsquery.Request) (map[string]tag, []string, *awsquery.Error) {
+	tags := map[string]tag{}
+	for i := 1; ; i++ {
+		k, ok := r.Params[fmt.Sprintf("Tags.member.%d.Key", i)]
+		if !ok {
+			break
+		}
+		key, value := k[0], r.Params.Get(fmt.Sprintf("Tags.member.%d.Value", i))
+		if len(key) < 1 || len(key) > 128 || len(value) > 256 || !reTag.MatchString(key) || !reTag.MatchString(value) {
+			return nil, nil, validation(key, fmt.Sprintf("tags.%d.member", i), `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
+		}
+		if _, dup := tags[strings.ToLower(key)]; dup {
+			return nil, nil, awsquery.Errorf(http.StatusBadRequest, "InvalidParameterValue", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		tags[strings.ToLower(key)] = tag{key, value}
+	}
+	if len(tags) > 50 {
+		return nil, nil, validation("...", "tags", "Member must have length less than or equal to 50")
+	}
+	transitive := r.List("TransitiveTagKeys")
+	if len(transitive) > 50 {
+		return nil, nil, validation("...", "transitiveTagKeys", "Member must have length less than or equal to 50")
+	}
+	for _, k := range transitive {
+		if _, ok := tags[strings.ToLower(k)]; !ok {
+			return nil, nil, awsquery.Errorf(http.StatusBadRequest, "InvalidParameterValue", "The specified transitive tag key %s must be a session tag key.", k)
+		}
+	}
+	return tags, transitive, nil
+}
+
+var reTag = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
