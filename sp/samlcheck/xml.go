@@ -115,7 +115,9 @@ func scanXML(doc []byte) ([]Pos, error) {
 	first := true
 	for {
 		line, col := dec.InputPos()
-		tok, err := dec.RawToken()
+		// Token, not RawToken: it also checks that every end tag matches
+		// its start tag, so one pass does all the checks.
+		tok, err := dec.Token()
 		if err == io.EOF {
 			break
 		}
@@ -163,18 +165,6 @@ func scanXML(doc []byte) ([]Pos, error) {
 	}
 	if roots == 0 {
 		return nil, errors.New("parse xml: no root element")
-	}
-	// RawToken does not check that end tags match start tags; Token does.
-	dec = xml.NewDecoder(bytes.NewReader(doc))
-	dec.Strict = true
-	for {
-		_, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse xml: %w", err)
-		}
 	}
 	return starts, nil
 }
