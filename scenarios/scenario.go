@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -363,4 +365,55 @@ func Builtin() ([]*Scenario, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
+}
+
+// MaxFileSize bounds a scenario file.
+const MaxFileSize = 1 << 20
+
+// LoadFile reads a user's scenario file; its name is the file name without
+// the .yaml or .yml extension.
+func LoadFile(file string) (*Scenario, error) {
+	info, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a scenario may have", file, info.Size(), MaxFileSize)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(file)
+	return Parse(strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml"), file, data)
+}
+
+// LoadDir reads every .yaml and .yml file under dir; a drill's name is its
+// path relative to dir without the extension ("team/failover").
+func LoadDir(dir string) ([]*Scenario, error) {
+	var out []*Scenario
+	var errs []error
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		ext := filepath.Ext(p)
+		if d.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			return nil
+		}
+		sc, err := LoadFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		sc.Name = filepath.ToSlash(strings.TrimSuffix(rel, ext))
+		out = append(out, sc)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, errors.Join(errs...)
 }

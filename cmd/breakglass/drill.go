@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -48,6 +49,8 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	format := fs.String("format", "text", "report format: text, json or junit")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
 	list := fs.Bool("list", false, "list the drills and exit")
+	var dirs stringList
+	fs.Var(&dirs, "scenarios", "a directory of your own scenario files (repeatable); SCENARIO may also be a .yaml file")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +65,26 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("built-in drills: %w", err)
 	}
+	for _, d := range dirs {
+		mine, err := scenarios.LoadDir(d)
+		if err != nil {
+			return usageError{fmt.Errorf("--scenarios %s: %w", d, err)}
+		}
+		all = append(all, mine...)
+	}
+	var names []string
+	for _, a := range fs.Args() {
+		if ext := filepath.Ext(a); ext == ".yaml" || ext == ".yml" {
+			sc, err := scenarios.LoadFile(a)
+			if err != nil {
+				return usageError{err}
+			}
+			all = append(all, sc)
+			names = append(names, sc.Name)
+			continue
+		}
+		names = append(names, a)
+	}
 	if *list {
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		for _, sc := range all {
@@ -69,7 +92,7 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	}
-	chosen, err := selectScenarios(all, fs.Args())
+	chosen, err := selectScenarios(all, names)
 	if err != nil {
 		return err
 	}

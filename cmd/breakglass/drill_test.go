@@ -45,6 +45,32 @@ func TestDrill(t *testing.T) {
 	}
 }
 
+// TestDrillUserScenarios: a user's own scenario file, and a bad one with
+// its file:line.
+func TestDrillUserScenarios(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "team", "ops-can-scale.yaml")
+	os.MkdirAll(filepath.Dir(mine), 0o700)
+	os.WriteFile(mine, []byte(`title: Ops may scale in Account 2
+steps:
+  - simulate: {account: "333333333333", role: EmergencyAccess_Ops, action: "autoscaling:SetDesiredCapacity", expect: allowed}
+`), 0o600)
+	r := breakglass(t, t.TempDir(), "drill", "--scenarios", dir, "team/")
+	if r.code != 0 || !strings.Contains(r.stdout, "PASS  team/ops-can-scale") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = breakglass(t, t.TempDir(), "drill", mine)
+	if r.code != 0 || !strings.Contains(r.stdout, "drills: 1 passed, 0 failed") {
+		t.Errorf("by file: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("title: x\nsteps:\n  - enable_app: aws\n    colour: red\n"), 0o600)
+	r = breakglass(t, t.TempDir(), "drill", bad)
+	if r.code != 2 || !strings.Contains(r.stderr, "bad.yaml:4") {
+		t.Errorf("bad file: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestDrillAgainstServe runs every built-in drill against breakglass serve
 // started separately, through its AWS endpoint and control API.
 func TestDrillAgainstServe(t *testing.T) {
