@@ -85,6 +85,12 @@ type runner struct {
 // Run walks a scenario against t. A failed step stops the drill: later
 // steps depend on it.
 func Run(ctx context.Context, t Target, sc *Scenario) Result {
+	return RunObserved(ctx, t, sc, nil)
+}
+
+// RunObserved is Run that reports each step to observe as it ends (for a
+// live progress display); a nil observe reports nothing.
+func RunObserved(ctx context.Context, t Target, sc *Scenario, observe func(StepResult)) Result {
 	start := time.Now()
 	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}}
 	res := Result{Scenario: sc.Name, Title: sc.Title, Passed: true}
@@ -103,6 +109,9 @@ func Run(ctx context.Context, t Target, sc *Scenario) Result {
 			sr.Status, sr.Detail = Passed, detail
 		}
 		res.Steps = append(res.Steps, sr)
+		if observe != nil {
+			observe(sr)
+		}
 		if !res.Passed {
 			break
 		}

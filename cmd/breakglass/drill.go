@@ -125,7 +125,17 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		if err != nil {
 			return usageError{fmt.Errorf("prepare the target for %s: %w", sc.Name, err)}
 		}
-		res := scenarios.Run(ctx, world.Target, sc)
+		var observe func(scenarios.StepResult)
+		if isTerminal(c.stderr) && *format == "text" {
+			fmt.Fprintf(c.stderr, "%s: ", sc.Name)
+			observe = func(s scenarios.StepResult) {
+				fmt.Fprint(c.stderr, map[string]string{scenarios.Passed: ".", scenarios.Failed: "F", scenarios.Skipped: "s"}[s.Status])
+			}
+		}
+		res := scenarios.RunObserved(ctx, world.Target, sc, observe)
+		if observe != nil {
+			fmt.Fprintln(c.stderr)
+		}
 		world.Close()
 		c.log.Debug("drill", "scenario", sc.Name, "passed", res.Passed, "duration", res.Duration)
 		results = append(results, res)
@@ -161,6 +171,17 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		return errCheckFailed
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal: progress is shown there and
+// kept out of logs and pipes.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 // writeReport prints each drill with its steps and a closing summary line
