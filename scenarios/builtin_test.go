@@ -12,7 +12,7 @@ import (
 	"github.com/breakglass-dev/breakglass/scenarios"
 )
 
-func signingKey(t *testing.T) *certs.KeyPair {
+func signingKey(t testing.TB) *certs.KeyPair {
 	t.Helper()
 	kp, err := certs.New(certs.Options{NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)})
 	if err != nil {
