@@ -51,6 +51,8 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	list := fs.Bool("list", false, "list the drills and exit")
 	var dirs stringList
 	fs.Var(&dirs, "scenarios", "a directory of your own scenario files (repeatable); SCENARIO may also be a .yaml file")
+	historyPath := fs.String("history", "", "record the run in this history database (default: $BREAKGLASS_HISTORY, else $XDG_DATA_HOME/breakglass/history.db)")
+	noHistory := fs.Bool("no-history", false, "do not record the run in the history")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -149,6 +151,7 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 			failed++
 		}
 	}
+	c.recordRun(ctx, *historyPath, *noHistory, *where, start, time.Since(start), results)
 	switch *format {
 	case "junit":
 		err = writeJUnit(w, results, time.Since(start), start)
