@@ -62,7 +62,7 @@ type command struct {
 
 // commands lists every subcommand; each group lives in its own file.
 func commands() []command {
-	return slices.Concat(certsCommands(), drillCommands(), historyCommands(), idpCommands(), landscapeCommands(), serveCommands())
+	return slices.Concat(certsCommands(), drillCommands(), historyCommands(), idpCommands(), landscapeCommands(), lintCommands(), serveCommands())
 }
 
 // run executes one breakglass invocation and returns the process exit code.
