@@ -35,6 +35,13 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// cannotJudge is returned by a check that printed its findings but could
+// not reach a verdict (explain without the provider's metadata); it exits
+// 2 with its reason and no usage hint.
+type cannotJudge struct{ reason string }
+
+func (e cannotJudge) Error() string { return e.reason }
+
 // errCheckFailed is returned by commands whose job is a check (validate,
 // lint, explain, drill) after they have printed their findings; it exits 1
 // without printing anything more.
@@ -62,7 +69,7 @@ type command struct {
 
 // commands lists every subcommand; each group lives in its own file.
 func commands() []command {
-	return slices.Concat(certsCommands(), drillCommands(), historyCommands(), idpCommands(), landscapeCommands(), lintCommands(), serveCommands())
+	return slices.Concat(certsCommands(), drillCommands(), explainCommands(), historyCommands(), idpCommands(), landscapeCommands(), lintCommands(), serveCommands())
 }
 
 // run executes one breakglass invocation and returns the process exit code.
@@ -134,6 +141,9 @@ func (c *cli) exit(name string, err error) int {
 		return exitOK
 	case errors.Is(err, errCheckFailed):
 		return exitFailed
+	case errors.As(err, new(cannotJudge)):
+		fmt.Fprintf(c.stderr, "breakglass %s: %v\n", name, err)
+		return exitUsage
 	case errors.As(err, &ue):
 		fmt.Fprintf(c.stderr, "breakglass %s: %v\n", name, err)
 		fmt.Fprintf(c.stderr, "run 'breakglass %s -h' for usage\n", name)
