@@ -144,6 +144,8 @@ type explainSignature struct {
 func (c *cli) explain(ctx context.Context, args []string) error {
 	fs := c.flagSet("explain", "RESPONSE|- [--metadata F] [--role-arn ARN --principal-arn ARN] [--at TIME|issue] [--format text|json] | --error MESSAGE")
 	metadata := fs.String("metadata", "", "IdP metadata of the IAM SAML provider (as uploaded to IAM): verify the signature and issuer against it")
+	provider := fs.String("provider", "", "read the metadata of this IAM SAML provider ARN from a target (with --endpoint) instead of --metadata")
+	endpoint := fs.String("endpoint", "", "AWS endpoint of --provider (breakglass serve, LocalStack)")
 	roleARN := fs.String("role-arn", "", "RoleArn of the AssumeRoleWithSAML call (default: the assertion's first Role pair)")
 	principalARN := fs.String("principal-arn", "", "PrincipalArn (the SAML provider) of the call (default: the assertion's first Role pair)")
 	at := fs.String("at", "", `judge time windows at this instant: RFC 3339, or "issue" for the assertion's IssueInstant + 1s (default: now)`)
@@ -211,20 +213,36 @@ func (c *cli) explain(ctx context.Context, args []string) error {
 		steps []samlcheck.Step
 		verr  error
 	)
-	if *metadata != "" {
+	// The provider's metadata comes from a file or from the provider itself.
+	var mdDoc []byte
+	mdName := *metadata
+	switch {
+	case *provider != "" && *metadata != "":
+		return usagef("--provider and --metadata exclude each other")
+	case *provider != "":
+		in, err := readProvider(ctx, *provider, *endpoint)
+		if err != nil {
+			return usageError{err}
+		}
+		mdDoc, mdName = in.doc, in.name
+	case *metadata != "":
 		b, err := os.ReadFile(*metadata)
 		if err != nil {
 			return usageError{fmt.Errorf("--metadata: %w", err)}
 		}
+		mdDoc = b
+	}
+	if mdDoc != nil {
+		b := mdDoc
 		md, err := samlcheck.ParseMetadata(b)
 		if err != nil {
 			var se *samlcheck.Error
 			if errors.As(err, &se) && se.Detail() != "" {
-				return usagef("--metadata %s: IAM would refuse it: %v (%s)", *metadata, err, se.Detail())
+				return usagef("metadata %s: IAM would refuse it: %v (%s)", mdName, err, se.Detail())
 			}
-			return usagef("--metadata %s: %v", *metadata, err)
+			return usagef("metadata %s: %v", mdName, err)
 		}
-		rep.Request.Metadata = fmt.Sprintf("%s (entityID %s)", *metadata, md.EntityID)
+		rep.Request.Metadata = fmt.Sprintf("%s (entityID %s)", mdName, md.EntityID)
 		res, steps, verr = samlcheck.Verify(req, samlcheck.Provider{ARN: req.PrincipalARN, Metadata: md}, now, settings)
 	} else {
 		res, steps, verr = samlcheck.VerifyUnverified(req, now, settings)

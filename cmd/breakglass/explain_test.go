@@ -513,3 +513,21 @@ func TestExplainError(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainProvider reads the provider's metadata from breakglass serve.
+func TestExplainProvider(t *testing.T) {
+	dir := t.TempDir()
+	_, awsURL := startServeIn(t, dir)
+	m := breakglass(t, dir, "idp", "mint", "--user", "alice", "--group", role1ROGroup)
+	resp := filepath.Join(t.TempDir(), "r.b64")
+	if err := os.WriteFile(resp, []byte(m.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := breakglass(t, dir, "explain", resp, "--provider", "arn:aws:iam::111111111111:saml-provider/Okta", "--endpoint", awsURL)
+	if r.code != 0 || !strings.HasSuffix(strings.TrimSpace(r.stdout), "verdict: success") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := breakglass(t, dir, "explain", resp, "--provider", "arn:aws:iam::111111111111:saml-provider/Nope", "--endpoint", awsURL); r.code != 2 {
+		t.Errorf("missing provider: exit %d", r.code)
+	}
+}
