@@ -35,7 +35,8 @@ FUZZ_TARGETS := \
 	./sp/internal/policy:FuzzParse \
 	./landscape:FuzzParse \
 	./certs:FuzzReadCertificates \
-	./idp:FuzzParseAuthnRequest
+	./idp:FuzzParseAuthnRequest \
+	./capture:FuzzDecode
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME (default 3s) on its seed corpus and new inputs
