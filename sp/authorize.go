@@ -2,7 +2,6 @@ package sp
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/breakglass-dev/breakglass/sp/iam"
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
@@ -38,17 +37,7 @@ func (e *Emulator) authorizeIAM(caller store.Principal, req *awsquery.Request) *
 			ctx["aws:SourceIdentity"] = []string{caller.Session.SourceIdentity}
 		}
 	}
-	p := policy.Principal{ARN: caller.ARN, Account: caller.Account, RoleARN: caller.RoleARN}
-	switch caller.Type {
-	case store.Root:
-		p.Type = policy.PrincipalRoot
-	case store.IAMUser:
-		p.Type = policy.PrincipalIAMUser
-		p.UserName = caller.ARN[strings.LastIndexByte(caller.ARN, '/')+1:]
-	case store.AssumedRole:
-		p.Type = policy.PrincipalAssumedRole
-	}
-	res := policy.Evaluate(policy.Request{Principal: p, Action: action, Resource: resource, Context: ctx},
+	res := policy.Evaluate(policy.Request{Principal: caller.Policy(), Action: action, Resource: resource, Context: ctx},
 		policy.Policies{Identity: iam.CallerPolicies(e.store, caller), SCPs: scps, ManagementAccount: management, SessionPolicies: sessionPoliciesOf(caller)})
 	if !res.Allowed() {
 		return awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, action, resource))

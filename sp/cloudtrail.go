@@ -11,6 +11,7 @@ import (
 
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
+	"github.com/breakglass-dev/breakglass/sp/internal/store"
 )
 
 // lookupEventsTarget is the X-Amz-Target of CloudTrail's LookupEvents in the
@@ -28,26 +29,37 @@ func jsonError(w http.ResponseWriter, id string, status int, code, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
 }
 
-// cloudTrail answers LookupEvents, signed like every AWS call; a caller
-// sees the events recorded in its own account, newest first.
-func (e *Emulator) cloudTrail(w http.ResponseWriter, r *http.Request) {
-	id := awsquery.NewRequestID()
-	if target := r.Header.Get("X-Amz-Target"); target != lookupEventsTarget && target != "com.amazonaws.cloudtrail.v20131101."+lookupEventsTarget {
-		jsonError(w, id, http.StatusBadRequest, "UnknownOperationException", "")
-		return
-	}
-	if ferr := e.faults.check("cloudtrail"); ferr != nil {
+// jsonCall reads and authenticates a JSON 1.1 request of service: it
+// answers the injected fault, a body it cannot read or a refused signature
+// itself and then reports ok=false.
+func (e *Emulator) jsonCall(w http.ResponseWriter, r *http.Request, service string) (id string, body []byte, caller store.Principal, ok bool) {
+	id = awsquery.NewRequestID()
+	if ferr := e.faults.check(service); ferr != nil {
 		jsonError(w, id, ferr.Status, ferr.Code, ferr.Message)
-		return
+		return id, nil, caller, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		jsonError(w, id, http.StatusBadRequest, "SerializationException", "could not read the request body")
-		return
+		return id, nil, caller, false
 	}
 	caller, aerr := e.authenticate(r.Context(), r, &awsquery.Request{Body: body})
 	if aerr != nil {
 		jsonError(w, id, aerr.Status, aerr.Code, aerr.Message)
+		return id, nil, caller, false
+	}
+	return id, body, caller, true
+}
+
+// cloudTrail answers LookupEvents, signed like every AWS call; a caller
+// sees the events recorded in its own account, newest first.
+func (e *Emulator) cloudTrail(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); target != lookupEventsTarget && target != "com.amazonaws.cloudtrail.v20131101."+lookupEventsTarget {
+		jsonError(w, awsquery.NewRequestID(), http.StatusBadRequest, "UnknownOperationException", "")
+		return
+	}
+	id, body, caller, ok := e.jsonCall(w, r, "cloudtrail")
+	if !ok {
 		return
 	}
 	var in struct {

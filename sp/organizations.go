@@ -3,12 +3,10 @@ package sp
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 
-	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/policy"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
@@ -24,20 +22,9 @@ const organizationsTarget = "AWSOrganizationsV20161128."
 // policies" (SCPs never restrict the management account; FullAWSAccess is
 // attached everywhere by default).
 func (e *Emulator) organizations(w http.ResponseWriter, r *http.Request) {
-	id := awsquery.NewRequestID()
 	action := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), organizationsTarget)
-	if ferr := e.faults.check("organizations"); ferr != nil {
-		jsonError(w, id, ferr.Status, ferr.Code, ferr.Message)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err != nil {
-		jsonError(w, id, http.StatusBadRequest, "SerializationException", "could not read the request body")
-		return
-	}
-	caller, aerr := e.authenticate(r.Context(), r, &awsquery.Request{Body: body})
-	if aerr != nil {
-		jsonError(w, id, aerr.Status, aerr.Code, aerr.Message)
+	id, body, caller, ok := e.jsonCall(w, r, "organizations")
+	if !ok {
 		return
 	}
 	var in struct {

@@ -146,7 +146,7 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	}
 	// SCPs of the caller's account bound what its principals may do [SCP docs].
 	pols.SCPs, pols.ManagementAccount, _ = s.Store.SCPs(caller.Account)
-	req := policy.Request{Principal: principal(caller), Action: action, Resource: roleARN, Context: ctx}
+	req := policy.Request{Principal: caller.Policy(), Action: action, Resource: roleARN, Context: ctx}
 	if res := policy.Evaluate(req, pols); !res.Allowed() {
 		return Outcome{}, awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", res.AccessDeniedMessage(caller.ARN, action, roleARN))
 	}

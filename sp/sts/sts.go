@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
@@ -207,21 +206,6 @@ func responseElements(k store.AccessKey, p store.Principal) map[string]any {
 		"credentials":     map[string]any{"accessKeyId": k.ID, "expiration": k.Expires.UTC().Format(time.RFC3339)},
 		"assumedRoleUser": map[string]any{"assumedRoleId": p.UserID, "arn": p.ARN},
 	}
-}
-
-// principal turns the caller into the policy engine's principal.
-func principal(c store.Principal) policy.Principal {
-	p := policy.Principal{ARN: c.ARN, Account: c.Account, RoleARN: c.RoleARN}
-	switch c.Type {
-	case store.Root:
-		p.Type = policy.PrincipalRoot
-	case store.IAMUser:
-		p.Type = policy.PrincipalIAMUser
-		p.UserName = c.ARN[strings.LastIndexByte(c.ARN, '/')+1:]
-	case store.AssumedRole:
-		p.Type = policy.PrincipalAssumedRole
-	}
-	return p
 }
 
 func accessDenied(caller, action, resource, because string) *awsquery.Error {

@@ -94,6 +94,21 @@ type Principal struct {
 	Session *Session
 }
 
+// Policy returns the principal as the policy engine sees it.
+func (p Principal) Policy() policy.Principal {
+	out := policy.Principal{ARN: p.ARN, Account: p.Account, RoleARN: p.RoleARN}
+	switch p.Type {
+	case Root:
+		out.Type = policy.PrincipalRoot
+	case IAMUser:
+		out.Type = policy.PrincipalIAMUser
+		out.UserName = p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
+	case AssumedRole:
+		out.Type = policy.PrincipalAssumedRole
+	}
+	return out
+}
+
 // AccessKey is a credential the emulator issued or accepts.
 type AccessKey struct {
 	ID, Secret, SessionToken string
