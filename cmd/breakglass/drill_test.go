@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/joshdk/go-junit"
 
@@ -140,5 +146,52 @@ func TestDrillFailsOnABrokenLandscape(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "drills: 0 passed, 1 failed") {
 		t.Errorf("summary missing:\n%s", r.stdout)
+	}
+}
+
+// TestDrillAgainstServeProcess runs the built-in drills against
+// `breakglass serve` started as a separate process, as a team would run
+// serve on a workstation and drills from CI.
+func TestDrillAgainstServeProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "breakglass")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	serve := exec.CommandContext(ctx, bin, "serve", "--aws-addr", "127.0.0.1:0", "--idp-addr", "127.0.0.1:0")
+	serve.Env = []string{"BREAKGLASS_CONFIG_DIR=" + dir, "HOME=" + dir}
+	stderr, err := serve.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { serve.Process.Kill(); serve.Wait() })
+	awsRe := regexp.MustCompile(`msg="AWS emulator listening" url=(\S+)`)
+	awsURL := ""
+	lines := bufio.NewScanner(stderr)
+	for awsURL == "" && lines.Scan() {
+		if m := awsRe.FindStringSubmatch(lines.Text()); m != nil {
+			awsURL = m[1]
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if awsURL == "" {
+		t.Fatal("serve did not report its AWS URL")
+	}
+	all, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := breakglass(t, dir, "drill", "--target", awsURL)
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("drills: %d passed, 0 failed", len(all))) {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
