@@ -126,3 +126,15 @@ func checkAPIError(t *testing.T, err error, code string, status int, message str
 		t.Errorf("message: got %q, want %q", api.ErrorMessage(), message)
 	}
 }
+
+// TestModelBeforeProvider: AWS validates the request model before looking
+// the provider up, so an over-long assertion for a provider that does not
+// exist is a ValidationError.
+func TestModelBeforeProvider(t *testing.T) {
+	w := newWorld(t, nil)
+	_, err := w.sts().AssumeRoleWithSAML(context.Background(), &sts.AssumeRoleWithSAMLInput{
+		RoleArn: aws.String(role1ROARN), PrincipalArn: aws.String("arn:aws:iam::111111111111:saml-provider/NoSuchProvider"),
+		SAMLAssertion: aws.String(strings.Repeat("A", 100001)),
+	})
+	checkAPIError(t, err, "ValidationError", 400, "^1 validation error detected: .*sAMLAssertion.*100000")
+}

@@ -49,6 +49,18 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	if err != nil {
 		return Outcome{}, err
 	}
+	var dreq int32
+	if r.Has("DurationSeconds") {
+		dreq = int32(dur)
+	}
+	samlReq := samlcheck.Request{SAMLAssertion: r.Get("SAMLAssertion"), RoleARN: roleARN, PrincipalARN: principalARN, DurationSeconds: dreq}
+	// The model's constraints come before any service logic [R52].
+	if verr := samlcheck.CheckRequest(samlReq); verr != nil {
+		var se *samlcheck.Error
+		if errors.As(verr, &se) {
+			return Outcome{}, &awsquery.Error{Status: se.Status, Code: se.Code, Message: se.Message}
+		}
+	}
 	sessPolicies, policySize, err := sessionPolicies(r)
 	if err != nil {
 		return Outcome{}, err
@@ -76,13 +88,7 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	}
 	settings := s.SAML
 	settings.RequestID = requestID
-	var dreq int32
-	if r.Has("DurationSeconds") {
-		dreq = int32(dur)
-	}
-	res, _, verr := samlcheck.Verify(samlcheck.Request{
-		SAMLAssertion: r.Get("SAMLAssertion"), RoleARN: roleARN, PrincipalARN: principalARN, DurationSeconds: dreq,
-	}, samlcheck.Provider{ARN: prov.ARN, Metadata: md}, now, settings)
+	res, _, verr := samlcheck.Verify(samlReq, samlcheck.Provider{ARN: prov.ARN, Metadata: md}, now, settings)
 	if verr != nil {
 		var se *samlcheck.Error
 		if errors.As(verr, &se) {
