@@ -62,6 +62,10 @@ func (e *Emulator) cloudTrail(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if aerr := e.authorize(caller, "cloudtrail:LookupEvents", "*"); aerr != nil {
+		jsonError(w, id, aerr.Status, "AccessDeniedException", aerr.Message)
+		return
+	}
 	var in struct {
 		LookupAttributes []struct{ AttributeKey, AttributeValue string }
 		StartTime        *float64
@@ -144,6 +148,10 @@ func epoch(s float64) time.Time {
 	return time.Unix(sec, int64((s-float64(sec))*1e9)).UTC()
 }
 
+// maxLoggedValue bounds each request parameter kept in an event, so a
+// client cannot grow the log by sending large parameters.
+const maxLoggedValue = 1024
+
 // secretParams are request parameters never written to the event log.
 var secretParams = map[string]bool{"SAMLAssertion": true, "Password": true, "NewPassword": true, "OldPassword": true,
 	"AddPrivateKey": true, "WebIdentityToken": true, "TokenCode": true, "AuthenticationCode1": true, "AuthenticationCode2": true}
@@ -156,10 +164,14 @@ func requestParameters(req *awsquery.Request) map[string]any {
 		return out
 	}
 	for k, v := range req.Params {
-		if k == "Action" || k == "Version" || secretParams[k] || strings.Contains(k, ".") || len(v) == 0 {
+		if k == "" || k == "Action" || k == "Version" || secretParams[k] || strings.Contains(k, ".") || len(v) == 0 {
 			continue
 		}
-		out[strings.ToLower(k[:1])+k[1:]] = v[0]
+		value := v[0]
+		if len(value) > maxLoggedValue {
+			value = value[:maxLoggedValue] + "...(truncated)"
+		}
+		out[strings.ToLower(k[:1])+k[1:]] = value
 	}
 	return out
 }

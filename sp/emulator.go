@@ -88,6 +88,11 @@ func (e *Emulator) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := awsquery.NewRequestID()
+	if r.Header.Get("Authorization") == "" {
+		// Unsigned calls (federation) carry at most a SAML assertion of
+		// 100,000 characters: bound what an anonymous client may send.
+		r.Body = http.MaxBytesReader(w, r.Body, maxUnsignedBody)
+	}
 	req, qerr := awsquery.Parse(w, r)
 	ns := namespace(req)
 	if qerr != nil {
@@ -211,6 +216,10 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// maxUnsignedBody bounds an unsigned request (URL-encoding may grow a
+// 100,000-character assertion by a third).
+const maxUnsignedBody = 512 << 10
 
 var reAccount = regexp.MustCompile(`^arn:aws:iam::(\d{12}):`)
 

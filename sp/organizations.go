@@ -27,6 +27,10 @@ func (e *Emulator) organizations(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if aerr := e.authorize(caller, "organizations:"+action, "*"); aerr != nil {
+		jsonError(w, id, aerr.Status, "AccessDeniedException", aerr.Message)
+		return
+	}
 	var in struct {
 		FeatureSet, Content, Description, Name, Type, PolicyId, TargetId, Filter string
 	}

@@ -171,10 +171,17 @@ func Verify(ctx context.Context, r *http.Request, body []byte, lookup Lookup, op
 		return nil, &Error{SignatureDoesNotMatch, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
 			amzDate, t.Add(-MaxSkew).UTC().Format(timeFormat), t.UTC().Format(timeFormat))}
 	}
+	// The signature covers the body through its hash: the hash is always
+	// computed from the body received, and a declared hash must equal it.
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
+	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" && declared != payload {
+		return nil, &Error{SignatureDoesNotMatch, "The provided 'x-amz-content-sha256' header does not match what was computed."}
+	}
 	if cred.AnySecret {
 		return &Signed{Credential: cred, Region: a.region, Service: a.service, Time: signedAt}, nil
 	}
-	want, signedHeaders, err := sign(ctx, r, body, cred, a, signedAt)
+	want, signedHeaders, err := sign(ctx, r, body, payload, cred, a, signedAt)
 	if err != nil {
 		return nil, &Error{IncompleteSignature, err.Error()}
 	}
@@ -189,7 +196,7 @@ func Verify(ctx context.Context, r *http.Request, body []byte, lookup Lookup, op
 
 // sign recomputes the signature with the SDK's signer over a copy of r that
 // carries only the headers the client signed.
-func sign(ctx context.Context, r *http.Request, body []byte, cred Credential, a *authorization, at time.Time) (signature, signedHeaders string, err error) {
+func sign(ctx context.Context, r *http.Request, body []byte, payload string, cred Credential, a *authorization, at time.Time) (signature, signedHeaders string, err error) {
 	c, err := http.NewRequestWithContext(ctx, r.Method, r.URL.String(), io.NopCloser(bytes.NewReader(body)))
 	if err != nil {
 		return "", "", err
@@ -210,11 +217,6 @@ func sign(ctx context.Context, r *http.Request, body []byte, cred Credential, a 
 				c.Header[http.CanonicalHeaderKey(h)] = vs
 			}
 		}
-	}
-	payload := r.Header.Get("X-Amz-Content-Sha256")
-	if payload == "" {
-		sum := sha256.Sum256(body)
-		payload = hex.EncodeToString(sum[:])
 	}
 	creds := aws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey, SessionToken: cred.SessionToken}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = false })

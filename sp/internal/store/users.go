@@ -86,13 +86,19 @@ func (s *Store) UpdateUser(account, name string, edit func(*User) error) (User, 
 	return User{}, fmt.Errorf("user %s: %w", name, ErrNotFound)
 }
 
-// DeleteUser removes a user.
+// DeleteUser removes a user and every access key issued to it, temporary
+// ones included.
 func (s *Store) DeleteUser(account, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a, ok := s.accounts[account]; ok && a.users != nil {
-		if _, ok := a.users[strings.ToLower(name)]; ok {
+		if u, ok := a.users[strings.ToLower(name)]; ok {
 			delete(a.users, strings.ToLower(name))
+			for id, k := range s.keys {
+				if k.Principal.Type == IAMUser && k.Principal.Account == account && k.Principal.UserID == u.ID {
+					delete(s.keys, id)
+				}
+			}
 			return nil
 		}
 	}
@@ -217,10 +223,19 @@ func (s *Store) MFADevices(account string) []MFADevice {
 func (s *Store) UserKeys(account, user string) []AccessKey {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	arnSuffix := ":user/" + user
+	a, ok := s.accounts[account]
+	if !ok || a.users == nil {
+		return nil
+	}
+	u, ok := a.users[strings.ToLower(user)]
+	if !ok {
+		return nil
+	}
 	var out []AccessKey
 	for _, k := range s.keys {
-		if k.Principal.Type == IAMUser && k.Principal.Account == account && k.Principal.Session == nil && strings.HasSuffix(k.Principal.ARN, arnSuffix) {
+		// Matched by the user's unique id, so a path in the ARN or a user
+		// re-created under the same name cannot confuse it.
+		if k.Principal.Type == IAMUser && k.Principal.Account == account && k.Principal.Session == nil && k.Principal.UserID == u.ID {
 			out = append(out, *k)
 		}
 	}
