@@ -134,6 +134,30 @@ func TestCertificateWarningCatchesExpiringCertificate(t *testing.T) {
 	}
 }
 
+// A step that expects an error fails when the call succeeds.
+func TestExpectedErrorThatDoesNotHappenFails(t *testing.T) {
+	sc, err := scenarios.Parse("t", "t.yaml", []byte(`title: a fresh session has not expired
+steps:
+  - enable_app: aws
+  - add_member: {user: alice, group: "aws#EmergencyAccess_Role1_RO#111111111111"}
+  - sign_in: {user: alice, save: r}
+  - assume_role_with_saml: {response: r, role: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_RO", provider: "arn:aws:iam::111111111111:saml-provider/Okta", save: s}
+  - advance_clock: 1m
+  - caller_identity: {credentials: s}
+    expect_error: {code: ExpiredToken}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, landscape.Default(), sc)
+	if res.Passed {
+		t.Fatal("the drill passed although the session had not expired")
+	}
+	if d := res.Steps[len(res.Steps)-1].Detail; !strings.Contains(d, "expected ExpiredToken, but the call succeeded") {
+		t.Errorf("detail %q", d)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ name, doc, want string }{
 		{"unknown key", "title: x\nsteps:\n  - enable_app: aws\n    colour: red\n", "t.yaml:4"},
@@ -141,6 +165,10 @@ func TestParseErrors(t *testing.T) {
 		{"two actions", "title: x\nsteps:\n  - enable_app: aws\n    disable_app: aws\n", "several actions"},
 		{"unsaved credentials", "title: x\nsteps:\n  - caller_identity: {credentials: nope}\n", `credentials "nope" is not saved`},
 		{"bad duration", "title: x\nsteps:\n  - advance_clock: soon\n", "advance_clock"},
+		{"expect_error on an action that cannot fail", "title: x\nsteps:\n  - enable_app: aws\n    expect_error: {code: X}\n", "expect_error does not apply to enable_app"},
+		{"save with expect_error", "title: x\nsteps:\n  - sign_in: {user: a, save: r}\n    expect_error: {code: NoRole}\n", "saves nothing"},
+		{"two documents", "title: x\nsteps:\n  - enable_app: aws\n---\ntitle: y\n", "more than one YAML document"},
+		{"empty", "  \n", "empty file"},
 		{"unknown fault", "title: x\nsteps:\n  - sign_in: {user: a, faults: [gremlins]}\n", "unknown fault"},
 		{"bad simulate", "title: x\nsteps:\n  - simulate: {account: '1', role: r, action: a, expect: maybe}\n", "allowed or denied"},
 		{"not YAML", "title: [\n", "t.yaml"},

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
@@ -78,6 +79,8 @@ type Result struct {
 // runner holds a drill's saved responses and credentials.
 type runner struct {
 	t         Target
+	start     time.Time                      // the drill's start, on the drill's clock
+	keys      map[string]*iamtypes.AccessKey // break-glass users' access keys, one per user and drill
 	responses map[string]string
 	creds     map[string]*ststypes.Credentials
 }
@@ -92,7 +95,8 @@ func Run(ctx context.Context, t Target, sc *Scenario) Result {
 // live progress display); a nil observe reports nothing.
 func RunObserved(ctx context.Context, t Target, sc *Scenario, observe func(StepResult)) Result {
 	start := time.Now()
-	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}}
+	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}, keys: map[string]*iamtypes.AccessKey{}}
+	r.start = r.now().Add(-time.Second)
 	res := Result{Scenario: sc.Name, Title: sc.Title, Passed: true}
 	for i, st := range sc.Steps {
 		sr := StepResult{Index: i + 1, Line: st.Line, Name: st.Name, Action: st.actions()[0]}
@@ -142,8 +146,14 @@ func root(account string) aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(account, "breakglass", "")
 }
 
+// saved returns saved credentials; Parse guarantees an earlier step saves
+// them, and a step that failed stops the drill, so they exist. An unknown
+// name yields credentials AWS refuses rather than a crash.
 func (r *runner) saved(name string) aws.CredentialsProvider {
-	c := r.creds[name]
+	c, ok := r.creds[name]
+	if !ok {
+		return credentials.NewStaticCredentialsProvider("ASIAUNSAVEDCREDENTIAL", "none", "none")
+	}
 	return credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
 }
 
@@ -252,14 +262,14 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return outcome(st, err, success)
 	case st.WhoAmI != nil:
 		out, err := r.sts(r.saved(st.WhoAmI.Credentials)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			return outcome(st, err, "")
+		got := ""
+		if err == nil {
+			got = aws.ToString(out.Arn)
+			if st.WhoAmI.ARN != "" && got != st.WhoAmI.ARN {
+				return "", fmt.Errorf("expected identity %s, got %s", st.WhoAmI.ARN, got)
+			}
 		}
-		got := aws.ToString(out.Arn)
-		if st.WhoAmI.ARN != "" && got != st.WhoAmI.ARN {
-			return "", fmt.Errorf("expected identity %s, got %s", st.WhoAmI.ARN, got)
-		}
-		return "identity " + got, nil
+		return outcome(st, err, "identity "+got)
 	case st.Simulate != nil:
 		return r.simulate(ctx, st.Simulate)
 	case st.AdvanceClock != "":
@@ -314,9 +324,15 @@ func (r *runner) iam(c aws.CredentialsProvider) *iam.Client {
 func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 	s := st.IAMUserSignIn
 	admin := r.iam(root(s.Account))
-	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(s.User)})
-	if err != nil {
-		return "", fmt.Errorf("create an access key for %s: %s", s.User, describe(err))
+	// One access key per user and drill, made on first use.
+	key, ok := r.keys[s.Account+"/"+s.User]
+	if !ok {
+		out, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(s.User)})
+		if err != nil {
+			return "", fmt.Errorf("create an access key for %s: %s", s.User, describe(err))
+		}
+		key = out.AccessKey
+		r.keys[s.Account+"/"+s.User] = key
 	}
 	in := &sts.GetSessionTokenInput{}
 	if s.MFA {
@@ -335,7 +351,7 @@ func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 		}
 		in.SerialNumber, in.TokenCode = aws.String(serial), aws.String(code)
 	}
-	user := r.sts(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""))
+	user := r.sts(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKeyId), aws.ToString(key.SecretAccessKey), ""))
 	out, err := user.GetSessionToken(ctx, in)
 	success := ""
 	if err == nil {
@@ -436,17 +452,30 @@ func (r *runner) simulate(ctx context.Context, s *Simulate) (string, error) {
 	return fmt.Sprintf("%s %s: %s", s.Role, s.Action, got), nil
 }
 
+// expectEvent looks for an event recorded since the drill started (so the
+// landscape's set-up does not count), through every page of LookupEvents.
 func (r *runner) expectEvent(ctx context.Context, e *Event) (string, error) {
 	c := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(e.Account), RetryMaxAttempts: 1})
-	out, err := c.LookupEvents(ctx, &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{
-		{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(e.EventName)}}})
-	if err != nil {
-		return "", fmt.Errorf("lookup events: %s", describe(err))
+	in := &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(e.EventName)}},
+		StartTime:        aws.Time(r.start),
 	}
-	for _, ev := range out.Events {
-		if e.Username == "" || aws.ToString(ev.Username) == e.Username {
-			return fmt.Sprintf("%s by %s recorded", e.EventName, aws.ToString(ev.Username)), nil
+	seen := 0
+	for page := 0; page < 100; page++ {
+		out, err := c.LookupEvents(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("lookup events: %s", describe(err))
 		}
+		for _, ev := range out.Events {
+			if e.Username == "" || aws.ToString(ev.Username) == e.Username {
+				return fmt.Sprintf("%s by %s recorded", e.EventName, aws.ToString(ev.Username)), nil
+			}
+		}
+		seen += len(out.Events)
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
 	}
-	return "", fmt.Errorf("no %s event for %q in %s's event log (%d %s events)", e.EventName, e.Username, e.Account, len(out.Events), e.EventName)
+	return "", fmt.Errorf("no %s event for %q in %s's event log since the drill started (%d %s events)", e.EventName, e.Username, e.Account, seen, e.EventName)
 }

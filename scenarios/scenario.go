@@ -182,6 +182,9 @@ func (s Step) actions() []string {
 // references to responses or credentials not saved before, and bad values
 // are errors naming file:line; every problem is reported.
 func Parse(name, file string, data []byte) (*Scenario, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: empty file: a scenario needs a title and steps", file)
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
@@ -199,6 +202,10 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 			return nil, errors.New(strings.Join(msgs, "\n"))
 		}
 		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var extra any
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("%s: more than one YAML document: a scenario is one document", file)
 	}
 	sc.Name, sc.File = name, file
 	lines := stepLines(&root)
@@ -312,14 +319,40 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 				add(st.Line, "membership steps need user and group")
 			}
 		}
-		if st.ExpectError != nil && st.ExpectError.Code == "" {
-			add(st.Line, "expect_error.code is required")
+		if st.ExpectError != nil {
+			switch {
+			case st.ExpectError.Code == "":
+				add(st.Line, "expect_error.code is required")
+			case !canFail[acts[0]]:
+				add(st.Line, "expect_error does not apply to %s: only to sign_in, assume_role_with_saml, assume_role, caller_identity, iam_user_sign_in and import_metadata", acts[0])
+			case saves(*st):
+				add(st.Line, "a step that expects an error saves nothing: drop save")
+			}
 		}
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return &sc, nil
+}
+
+// canFail lists the actions whose refusal a step may expect.
+var canFail = map[string]bool{"sign_in": true, "assume_role_with_saml": true, "assume_role": true,
+	"caller_identity": true, "iam_user_sign_in": true, "import_metadata": true}
+
+// saves reports whether a step saves a response or credentials.
+func saves(st Step) bool {
+	switch {
+	case st.SignIn != nil:
+		return st.SignIn.Save != ""
+	case st.FederateSAML != nil:
+		return st.FederateSAML.Save != ""
+	case st.AssumeRole != nil:
+		return st.AssumeRole.Save != ""
+	case st.IAMUserSignIn != nil:
+		return st.IAMUserSignIn.Save != ""
+	}
+	return false
 }
 
 // stepLines returns the line of each item of the top-level steps list.
@@ -391,6 +424,11 @@ func LoadFile(file string) (*Scenario, error) {
 // LoadDir reads every .yaml and .yml file under dir; a drill's name is its
 // path relative to dir without the extension ("team/failover").
 func LoadDir(dir string) ([]*Scenario, error) {
+	if info, err := os.Stat(dir); err != nil {
+		return nil, err
+	} else if !info.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory (give a scenario file as an argument instead)", dir)
+	}
 	var out []*Scenario
 	var errs []error
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

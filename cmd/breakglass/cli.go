@@ -42,6 +42,13 @@ type cannotJudge struct{ reason string }
 
 func (e cannotJudge) Error() string { return e.reason }
 
+// setupError is a set-up failure that is not about how breakglass was
+// called (a target that cannot be reached): exit 2, without a usage hint.
+type setupError struct{ err error }
+
+func (e setupError) Error() string { return e.err.Error() }
+func (e setupError) Unwrap() error { return e.err }
+
 // errCheckFailed is returned by commands whose job is a check (validate,
 // lint, explain, drill) after they have printed their findings; it exits 1
 // without printing anything more.
@@ -141,7 +148,7 @@ func (c *cli) exit(name string, err error) int {
 		return exitOK
 	case errors.Is(err, errCheckFailed):
 		return exitFailed
-	case errors.As(err, new(cannotJudge)):
+	case errors.As(err, new(cannotJudge)), errors.As(err, new(setupError)):
 		fmt.Fprintf(c.stderr, "breakglass %s: %v\n", name, err)
 		return exitUsage
 	case errors.As(err, &ue):

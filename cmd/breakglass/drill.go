@@ -22,20 +22,25 @@ func drillCommands() []command {
 }
 
 // selectScenarios picks the drills named by args: a name, or a prefix
-// ending in "/" such as "fm3/". No args means every drill.
+// ending in "/" such as "fm3/", each drill once. No args means every drill.
 func selectScenarios(all []*scenarios.Scenario, args []string) ([]*scenarios.Scenario, error) {
 	if len(args) == 0 {
 		return all, nil
 	}
 	var out []*scenarios.Scenario
+	picked := map[*scenarios.Scenario]bool{}
 	for _, a := range args {
-		n := len(out)
+		found := false
 		for _, sc := range all {
 			if sc.Name == a || (strings.HasSuffix(a, "/") && strings.HasPrefix(sc.Name, a)) {
-				out = append(out, sc)
+				found = true
+				if !picked[sc] {
+					picked[sc] = true
+					out = append(out, sc)
+				}
 			}
 		}
-		if len(out) == n {
+		if !found {
 			return nil, usagef("no drill named %q (breakglass drill --list shows them)", a)
 		}
 	}
@@ -74,15 +79,22 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		}
 		all = append(all, mine...)
 	}
+	seen := map[string]string{}
+	for _, sc := range all {
+		if other, dup := seen[sc.Name]; dup {
+			return usagef("two drills are named %s (%s and %s)", sc.Name, other, sc.File)
+		}
+		seen[sc.Name] = sc.File
+	}
 	var names []string
+	var files []*scenarios.Scenario
 	for _, a := range fs.Args() {
 		if ext := filepath.Ext(a); ext == ".yaml" || ext == ".yml" {
 			sc, err := scenarios.LoadFile(a)
 			if err != nil {
 				return usageError{err}
 			}
-			all = append(all, sc)
-			names = append(names, sc.Name)
+			files = append(files, sc)
 			continue
 		}
 		names = append(names, a)
@@ -94,9 +106,13 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	}
-	chosen, err := selectScenarios(all, names)
-	if err != nil {
-		return err
+	chosen := files
+	if len(names) > 0 || len(files) == 0 {
+		byName, err := selectScenarios(all, names)
+		if err != nil {
+			return err
+		}
+		chosen = append(chosen, byName...)
 	}
 	l, err := c.loadLandscape(*path)
 	if err != nil {
@@ -125,7 +141,7 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 			world, err = target.Embedded(ctx, l, key, c.log.With("component", "aws", "scenario", sc.Name))
 		}
 		if err != nil {
-			return usageError{fmt.Errorf("prepare the target for %s: %w", sc.Name, err)}
+			return setupError{fmt.Errorf("prepare the target for %s: %w", sc.Name, err)}
 		}
 		var observe func(scenarios.StepResult)
 		if isTerminal(c.stderr) && *format == "text" {

@@ -65,8 +65,15 @@ func (c *cli) signingKeys(l *landscape.Landscape) (current, next *certs.KeyPair,
 	return kp, nil, nil
 }
 
-// newIdP builds the drill IdP of a landscape, reachable at url.
+// newIdP builds the drill IdP of a landscape, reachable at url, on the
+// command's clock.
 func (c *cli) newIdP(l *landscape.Landscape, url string) (*idp.Provider, error) {
+	return c.newIdPAt(l, url, c.now)
+}
+
+// newIdPAt is newIdP with its own clock (serve gives it the emulator's, so
+// moving the emulator's clock moves the IdP's too).
+func (c *cli) newIdPAt(l *landscape.Landscape, url string, now func() time.Time) (*idp.Provider, error) {
 	current, next, err := c.signingKeys(l)
 	if err != nil {
 		return nil, err
@@ -74,7 +81,7 @@ func (c *cli) newIdP(l *landscape.Landscape, url string) (*idp.Provider, error) 
 	dir, apps := l.IdP()
 	p, err := idp.New(idp.Config{
 		EntityID: l.IdentityProvider.EntityID, URL: url,
-		Directory: dir, Apps: apps, Signing: current, Next: next, Now: c.now,
+		Directory: dir, Apps: apps, Signing: current, Next: next, Now: now,
 	})
 	if err != nil {
 		return nil, usageError{err}

@@ -99,11 +99,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if url == "" {
 		url = "http://" + idpLn.Addr().String()
 	}
-	p, err := c.newIdP(l, url)
+	emu := sp.New(sp.Config{Now: c.now, Logger: c.log.With("component", "aws")})
+	p, err := c.newIdPAt(l, url, emu.Now)
 	if err != nil {
 		return err
 	}
-	emu := sp.New(sp.Config{Now: c.now, Logger: c.log.With("component", "aws")})
 	servers := []*http.Server{
 		newServer(p.Handler(idp.HandlerConfig{Logger: c.log.With("component", "idp")})),
 		newServer(emu.Handler()),
