@@ -2,7 +2,9 @@ package sp_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
@@ -101,6 +104,32 @@ func TestBreakGlassIAMUser(t *testing.T) {
 	}
 	if _, err := user.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String("123456")}); apiCode(err) != "AccessDenied" {
 		t.Errorf("wrong MFA code: got %v", err)
+	}
+
+	// Malformed optional parameters fail the model's checks before any
+	// authorization, naming the member as AWS does [R1].
+	for _, tc := range []struct {
+		name string
+		in   *sts.AssumeRoleInput
+		want string
+	}{
+		{"short token code", &sts.AssumeRoleInput{SerialNumber: aws.String(serial), TokenCode: aws.String("12345")}, "at 'tokenCode' failed to satisfy constraint: Member must have length greater than or equal to 6"},
+		{"letters in token code", &sts.AssumeRoleInput{SerialNumber: aws.String(serial), TokenCode: aws.String("12345a")}, "at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{"short serial", &sts.AssumeRoleInput{SerialNumber: aws.String("arn:mfa"), TokenCode: aws.String("123456")}, "at 'serialNumber' failed to satisfy constraint: Member must have length greater than or equal to 9"},
+		{"aws: source identity", &sts.AssumeRoleInput{SourceIdentity: aws.String("aws:alice")}, "at 'sourceIdentity' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{"long source identity", &sts.AssumeRoleInput{SourceIdentity: aws.String(strings.Repeat("a", 65))}, "at 'sourceIdentity' failed to satisfy constraint: Member must have length less than or equal to 64"},
+		{"external id with space", &sts.AssumeRoleInput{ExternalId: aws.String("drill id")}, "at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+	} {
+		in := tc.in
+		in.RoleArn, in.RoleSessionName = opsRole.RoleArn, opsRole.RoleSessionName
+		_, err := user.AssumeRole(ctx, in)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationError" || !strings.Contains(ae.ErrorMessage(), tc.want) {
+			t.Errorf("%s: got %v, want ValidationError %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := user.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String("1234567")}); apiCode(err) != "ValidationError" {
+		t.Errorf("GetSessionToken with a 7-digit code: got %v, want ValidationError", err)
 	}
 
 	// With MFA (a fresh 30-second step: a code is accepted once).

@@ -40,6 +40,11 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	if err != nil {
 		return Outcome{}, err
 	}
+	opts, err := readAll(r, optSerialNumber, optTokenCode, optSourceIdentity, optExternalID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	serial, code, sourceIdentity, externalID := opts[0], opts[1], opts[2], opts[3]
 	const action = "sts:AssumeRole"
 	// The root user cannot assume roles (IAM User Guide, "Using IAM roles").
 	if caller.Type == store.Root {
@@ -64,7 +69,7 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 	}
 
 	// MFA sent with the call counts for this hop (aws:MultiFactorAuthPresent) [R1][R24].
-	mfa, merr := iam.VerifyMFA(s.Store, s.now(), caller, r.Get("SerialNumber"), r.Get("TokenCode"))
+	mfa, merr := iam.VerifyMFA(s.Store, s.now(), caller, serial, code)
 	if merr != nil {
 		return Outcome{}, merr
 	}
@@ -73,7 +78,6 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		"aws:CurrentTime":     {s.now().Format(time.RFC3339)},
 		"aws:EpochTime":       {strconv.FormatInt(s.now().Unix(), 10)},
 	}
-	sourceIdentity := r.Get("SourceIdentity")
 	if parent != nil && parent.MFA {
 		mfa = true
 	}
@@ -107,8 +111,8 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		ctx["sts:SourceIdentity"] = []string{sourceIdentity}
 		ctx["aws:SourceIdentity"] = []string{sourceIdentity}
 	}
-	if ext := r.Get("ExternalId"); ext != "" {
-		ctx["sts:ExternalId"] = []string{ext}
+	if externalID != "" {
+		ctx["sts:ExternalId"] = []string{externalID}
 	}
 	// Session tags passed with the call (Tags, TransitiveTagKeys) need
 	// sts:TagSession; an inherited transitive tag cannot be overridden [R1][R15].

@@ -35,7 +35,11 @@ func (s *Service) getSessionToken(caller store.Principal, r *awsquery.Request) (
 	if caller.Type == store.Root && d > 3600 {
 		d = 3600 // root sessions last at most an hour [R1]
 	}
-	mfa, err := iam.VerifyMFA(s.Store, s.now(), caller, r.Get("SerialNumber"), r.Get("TokenCode"))
+	opts, err := readAll(r, optSerialNumber, optTokenCode)
+	if err != nil {
+		return Outcome{}, err
+	}
+	mfa, err := iam.VerifyMFA(s.Store, s.now(), caller, opts[0], opts[1])
 	if err != nil {
 		return Outcome{}, err
 	}

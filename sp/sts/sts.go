@@ -103,6 +103,59 @@ var (
 	reProviderARN = regexp.MustCompile(`^arn:aws:iam::(\d{12}):saml-provider/([\w._-]+)$`)
 )
 
+// optional describes an optional string parameter of the STS API model:
+// its length bounds and pattern (AWS STS API Reference, AssumeRole and
+// GetSessionToken request parameters [R1]).
+type optional struct {
+	name, member   string
+	minLen, maxLen int
+	pattern        *regexp.Regexp
+	patternText    string
+}
+
+var (
+	optSourceIdentity = optional{"SourceIdentity", "sourceIdentity", 2, 64, reSessionName, `[\w+=,.@-]*`}
+	optExternalID     = optional{"ExternalId", "externalId", 2, 1224, regexp.MustCompile(`^[\w+=,.@:/-]*$`), `[\w+=,.@:\/-]*`}
+	optSerialNumber   = optional{"SerialNumber", "serialNumber", 9, 256, regexp.MustCompile(`^[\w+=/:,.@-]*$`), `[\w+=/:,.@-]*`}
+	optTokenCode      = optional{"TokenCode", "tokenCode", 6, 6, regexp.MustCompile(`^\d*$`), `[\d]*`}
+)
+
+// read returns the parameter's value ("" when absent) after the model's
+// length and pattern checks; an absent parameter is not checked.
+func (o optional) read(r *awsquery.Request) (string, *awsquery.Error) {
+	if !r.Has(o.name) {
+		return "", nil
+	}
+	v := r.Get(o.name)
+	shown := v
+	if len(shown) > 64 {
+		shown = shown[:64] + "..."
+	}
+	if n := len([]rune(v)); n < o.minLen {
+		return "", validation(shown, o.member, fmt.Sprintf("Member must have length greater than or equal to %d", o.minLen))
+	} else if n > o.maxLen {
+		return "", validation(shown, o.member, fmt.Sprintf("Member must have length less than or equal to %d", o.maxLen))
+	}
+	if !o.pattern.MatchString(v) {
+		return "", validation(shown, o.member, "Member must satisfy regular expression pattern: "+o.patternText)
+	}
+	return v, nil
+}
+
+// readAll reads several optional parameters in order, stopping at the
+// first invalid one.
+func readAll(r *awsquery.Request, opts ...optional) ([]string, *awsquery.Error) {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		v, err := o.read(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // param reads a required string parameter with the model's length bounds.
 func param(r *awsquery.Request, name, member string, minLen, maxLen int) (string, *awsquery.Error) {
 	if !r.Has(name) {
