@@ -182,6 +182,76 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// ErrEmpty marks a history file that holds no schema yet (created, never
+// written): there is nothing to read.
+var ErrEmpty = errors.New("history database is empty")
+
+// OpenReadOnly opens an existing history database for reading only: it
+// never creates, migrates or otherwise writes the file, so it works on a
+// copy the user may not write (a CI artifact, another user's file). The
+// schema must be the one this breakglass writes; an older one asks for a
+// recording run to upgrade it, a newer one for a newer breakglass. A file
+// without a schema gives ErrEmpty; another application's file ErrCorrupt.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open history: %w", err)
+	}
+	open := func(flag string) (*sql.DB, int64, int, error) {
+		q := url.Values{}
+		q.Set(flag, map[string]string{"mode": "ro", "immutable": "1"}[flag])
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+		dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
+		sdb, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		appID, v, err := version(ctx, sdb)
+		if err != nil {
+			sdb.Close()
+			return nil, 0, 0, err
+		}
+		return sdb, appID, v, nil
+	}
+	sdb, appID, v, err := open("mode")
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_READONLY || se.Code()&0xff == sqlite3.SQLITE_CANTOPEN) {
+		// A WAL database in a directory we cannot write: SQLite cannot
+		// create the shared-memory file a reader needs, so read the file
+		// as immutable. Nobody can be writing it there either, since a
+		// writer needs the same directory for its WAL file
+		// (https://www.sqlite.org/wal.html#readonly).
+		sdb, appID, v, err = open("immutable")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	fail := func(err error) (*DB, error) {
+		sdb.Close()
+		return nil, fmt.Errorf("open history %s: %w", path, err)
+	}
+	if appID != applicationID {
+		var objects int
+		if err := sdb.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&objects); err != nil {
+			return fail(classify(err))
+		}
+		if appID != 0 || objects > 0 {
+			return fail(fmt.Errorf("%w: another application's SQLite database", ErrCorrupt))
+		}
+		return fail(ErrEmpty)
+	}
+	switch {
+	case v > len(migrations):
+		return fail(fmt.Errorf("schema version %d is newer than this breakglass knows (%d): upgrade breakglass", v, len(migrations)))
+	case v < len(migrations):
+		return fail(fmt.Errorf("schema version %d is older than this breakglass reads (%d): record a drill run to upgrade it", v, len(migrations)))
+	}
+	return &DB{sql: sdb, path: path}, nil
+}
+
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 

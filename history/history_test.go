@@ -201,3 +201,49 @@ func TestConcurrentReaders(t *testing.T) {
 		t.Errorf("got %d runs, %v; want %d", len(got), err, runs)
 	}
 }
+
+// OpenReadOnly reads what Open wrote and never writes: not a missing
+// file, not a foreign file, not an empty one, not a new run.
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "history.db")
+	db := open(t, path)
+	if err := db.Record(t.Context(), history.Run{Start: t0, Target: "embedded", Drills: []history.Drill{drill("fm1", 0), drill("fm2", 2)}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	ro, err := history.OpenReadOnly(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	runs, err := ro.Runs(t.Context(), 0)
+	if err != nil || len(runs) != 1 || runs[0].Failed != 1 {
+		t.Errorf("Runs read-only: got %+v, %v; want one run with one failed drill", runs, err)
+	}
+	if err := ro.Record(t.Context(), history.Run{Start: t0.Add(time.Hour), Drills: []history.Drill{drill("x", 0)}}); err == nil {
+		t.Error("Record through a read-only handle succeeded")
+	}
+
+	missing := filepath.Join(dir, "missing.db")
+	if _, err := history.OpenReadOnly(t.Context(), missing); err == nil {
+		t.Error("missing file: want an error")
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("OpenReadOnly created %s", missing)
+	}
+	empty := filepath.Join(dir, "empty.db")
+	os.WriteFile(empty, nil, 0o600)
+	if _, err := history.OpenReadOnly(t.Context(), empty); !errors.Is(err, history.ErrEmpty) {
+		t.Errorf("empty file: got %v, want ErrEmpty", err)
+	}
+	if fi, _ := os.Stat(empty); fi.Size() != 0 {
+		t.Error("OpenReadOnly wrote to an empty file")
+	}
+	text := filepath.Join(dir, "notes.db")
+	os.WriteFile(text, []byte(strings.Repeat("this is not a database\n", 200)), 0o600)
+	if _, err := history.OpenReadOnly(t.Context(), text); !errors.Is(err, history.ErrCorrupt) {
+		t.Errorf("text file: got %v, want ErrCorrupt", err)
+	}
+}

@@ -108,16 +108,20 @@ func (c *cli) showHistory(ctx context.Context, args []string) error {
 	if _, err := os.Stat(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return usageError{fmt.Errorf("history database: %w", err)}
 	} else if err == nil {
-		db, err := history.Open(ctx, path)
-		if err != nil {
+		// Read-only: showing the history never writes it.
+		db, err := history.OpenReadOnly(ctx, path)
+		switch {
+		case errors.Is(err, history.ErrEmpty):
+		case err != nil:
 			return usageError{err}
-		}
-		defer db.Close()
-		if runs, err = db.Runs(ctx, *limit); err != nil {
-			return err
-		}
-		if drills, err = db.DrillSummary(ctx); err != nil {
-			return err
+		default:
+			defer db.Close()
+			if runs, err = db.Runs(ctx, *limit); err != nil {
+				return err
+			}
+			if drills, err = db.DrillSummary(ctx); err != nil {
+				return err
+			}
 		}
 	}
 
