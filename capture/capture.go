@@ -237,8 +237,11 @@ func decodeJSON(b []byte) (*Response, error) {
 	case probe["log"] != nil:
 		form = FormHAR
 		var h har
-		if err := json.Unmarshal(b, &h); err != nil || h.Log == nil {
+		if err := json.Unmarshal(b, &h); err != nil {
 			return nil, fmt.Errorf("%w: HAR: %v", ErrUnrecognized, err)
+		}
+		if h.Log == nil {
+			return nil, fmt.Errorf("%w: HAR whose \"log\" is null, not an object with entries", ErrUnrecognized)
 		}
 		for i, e := range h.Log.Entries {
 			pd := e.Request.PostData

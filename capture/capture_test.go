@@ -129,6 +129,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"form without SAMLResponse value", []byte("SAMLResponse=&RelayState=x"), ErrNoResponse, "no SAMLResponse"},
 		{"HAR without SAMLResponse", []byte(harOf(t, harPost("https://idp/login", "user=a", nil))), ErrNoResponse, "no POST"},
 		{"HAR without log object", []byte(`{"log": 3}`), ErrUnrecognized, "HAR"},
+		{"HAR with a null log", []byte(`{"log": null}`), ErrUnrecognized, "is null"},
 		{"SAML-tracer without responses", []byte(`{"requests":[{"method":"GET","url":"x"}]}`), ErrNoResponse, "saml-tracer"},
 		{"other JSON", []byte(`{"a":1}`), ErrUnrecognized, "neither a HAR"},
 		{"broken JSON", []byte(`{"log":`), ErrUnrecognized, "JSON"},
