@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -55,56 +56,129 @@ type Change struct {
 }
 
 // Apply creates the landscape's AWS side through the AWS API, the way a
-// customer would: SAML providers, roles with their trust, inline and
-// managed policies, IAM groups and users (login profile, virtual MFA
-// device), then, through AWS Organizations, the SCPs. What exists already
-// is updated to match where IAM allows it. Customer managed policies are
-// reported as skipped. The first error stops Apply; the changes made before
-// it are returned with it.
+// customer would: in every account SAML providers, IAM groups and users
+// (login profile, virtual MFA device); then the roles of all accounts
+// with their trust, inline and managed policies, a role after the roles
+// its trust policy names (IAM refuses a trust policy naming a user or role
+// that does not exist yet); then, through AWS Organizations, the SCPs.
+// What exists already is updated to match where IAM allows it. Customer
+// managed policies are reported as skipped. The first error stops Apply;
+// the changes made before it are returned with it.
 func (l *Landscape) Apply(ctx context.Context, clients IAMClients, opts ApplyOptions) ([]Change, error) {
 	var changes []Change
+	appliers := make(map[string]*applier, len(l.Accounts))
 	for _, a := range l.Accounts {
 		c, err := clients(ctx, a.ID)
 		if err != nil {
 			return changes, fmt.Errorf("IAM client for %s: %w", a.ID, err)
 		}
-		ap := applier{ctx: ctx, c: c, account: a.ID, dry: opts.DryRun}
-		for _, p := range a.SAMLProviders {
-			doc := opts.IdPMetadata
-			if p.Metadata != MetadataFromIdP {
-				if doc, err = os.ReadFile(p.Metadata); err != nil {
-					return append(changes, ap.changes...), fmt.Errorf("SAML provider %s in %s: %w", p.Name, a.ID, err)
-				}
-			}
-			if len(doc) == 0 {
-				return append(changes, ap.changes...), fmt.Errorf("SAML provider %s in %s: no IdP metadata given", p.Name, a.ID)
-			}
-			if err := ap.samlProvider(p.Name, string(doc)); err != nil {
-				return append(changes, ap.changes...), err
-			}
+		ap := &applier{ctx: ctx, c: c, account: a.ID, dry: opts.DryRun}
+		appliers[a.ID] = ap
+		err = ap.principals(a, opts)
+		changes = append(changes, ap.changes...)
+		ap.changes = nil
+		if err != nil {
+			return changes, err
 		}
-		for _, r := range a.Roles {
-			if err := ap.role(r); err != nil {
-				return append(changes, ap.changes...), err
-			}
+	}
+	for _, ar := range l.roleOrder() {
+		ap := appliers[ar.account]
+		err := ap.role(ar.role)
+		changes = append(changes, ap.changes...)
+		ap.changes = nil
+		if err != nil {
+			return changes, err
 		}
+	}
+	for _, a := range l.Accounts {
+		ap := appliers[a.ID]
 		for _, p := range a.Policies {
 			ap.skip("managed-policy", p.Name)
-		}
-		for _, g := range a.Groups {
-			if err := ap.group(g); err != nil {
-				return append(changes, ap.changes...), err
-			}
-		}
-		for _, u := range a.Users {
-			if err := ap.user(u, opts); err != nil {
-				return append(changes, ap.changes...), err
-			}
 		}
 		changes = append(changes, ap.changes...)
 	}
 	scps, err := l.applySCPs(ctx, opts)
 	return append(changes, scps...), err
+}
+
+// principals applies an account's SAML providers, groups and users.
+func (ap *applier) principals(a Account, opts ApplyOptions) error {
+	for _, p := range a.SAMLProviders {
+		doc := opts.IdPMetadata
+		if p.Metadata != MetadataFromIdP {
+			var err error
+			if doc, err = os.ReadFile(p.Metadata); err != nil {
+				return fmt.Errorf("SAML provider %s in %s: %w", p.Name, a.ID, err)
+			}
+		}
+		if len(doc) == 0 {
+			return fmt.Errorf("SAML provider %s in %s: no IdP metadata given", p.Name, a.ID)
+		}
+		if err := ap.samlProvider(p.Name, string(doc)); err != nil {
+			return err
+		}
+	}
+	for _, g := range a.Groups {
+		if err := ap.group(g); err != nil {
+			return err
+		}
+	}
+	for _, u := range a.Users {
+		if err := ap.user(u, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// accountRole is a role with the account it lives in.
+type accountRole struct {
+	account string
+	role    Role
+}
+
+// roleOrder lists the roles of all accounts so that a role whose trust
+// policy names another role of the landscape comes after it; otherwise in
+// the landscape's order. Roles in a cycle (which IAM cannot create either)
+// keep the landscape's order, and IAM's error reports them.
+func (l *Landscape) roleOrder() []accountRole {
+	var all []accountRole
+	for _, a := range l.Accounts {
+		for _, r := range a.Roles {
+			all = append(all, accountRole{a.ID, r})
+		}
+	}
+	done := make([]bool, len(all))
+	names := func(i, j int) bool { // does role i's trust name role j?
+		return i != j && strings.Contains(all[i].role.TrustPolicy.JSON(), `"`+all[j].role.ARN(all[j].account)+`"`)
+	}
+	ready := func(i int) bool {
+		for j := range all {
+			if !done[j] && names(i, j) {
+				return false
+			}
+		}
+		return true
+	}
+	out := make([]accountRole, 0, len(all))
+	for len(out) < len(all) {
+		progress := false
+		for i := range all {
+			if !done[i] && ready(i) {
+				done[i], progress = true, true
+				out = append(out, all[i])
+			}
+		}
+		if !progress {
+			for i := range all {
+				if !done[i] {
+					done[i] = true
+					out = append(out, all[i])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // applySCPs creates the organization if needed, then each SCP, and

@@ -77,7 +77,7 @@ func TestBuiltinDrillsCatchBrokenLandscapes(t *testing.T) {
 	}{
 		{"fm3/identity-center-disrupted", "the app is enabled at rest", "      enabled: false", "      enabled: true", "expected AppDisabled"},
 		{"fm3/identity-center-disrupted", "the workload trust names the wrong account",
-			`Principal: {AWS: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"}`, `Principal: {AWS: "arn:aws:iam::999999999999:role/EmergencyAccess_Role1_Ops"}`, "AccessDenied"},
+			`Principal: {AWS: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"}`, `Principal: {AWS: "arn:aws:iam::999999999999:root"}`, "AccessDenied"},
 		{"fm1/iam-user", "the emergency role does not require MFA of the break-glass user",
 			"              Action: sts:AssumeRole\n              Condition:\n                Bool: {\"aws:MultiFactorAuthPresent\": \"true\"}\n        inline_policies:\n          AssumeWorkloadRole:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession]\n                Resource: \"arn:aws:iam::222222222222:role/EmergencyAccess_RO\"",
 			"              Action: sts:AssumeRole\n        inline_policies:\n          AssumeWorkloadRole:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession]\n                Resource: \"arn:aws:iam::222222222222:role/EmergencyAccess_RO\"",

@@ -172,6 +172,11 @@ func TestIAMAuthorization(t *testing.T) {
 	root := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("444444444444", "x", "")})
 	trustUser := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444444444444:user/admin"},"Action":"sts:AssumeRole"}]}`
+	// IAM refuses a trust policy naming a user that does not exist [R22].
+	if _, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ReadOnly"), AssumeRolePolicyDocument: aws.String(trustUser)}); apiCode(err) != "MalformedPolicyDocument" {
+		t.Fatalf("trust naming a missing user: got %v, want MalformedPolicyDocument", err)
+	}
+	root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("admin")})
 	for _, role := range []string{"ReadOnly", "ProviderAdmin"} {
 		if _, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trustUser)}); err != nil {
 			t.Fatal(err)
@@ -180,7 +185,6 @@ func TestIAMAuthorization(t *testing.T) {
 	root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ProviderAdmin"), PolicyName: aws.String("p"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetSAMLProvider","iam:UpdateSAMLProvider","iam:ListSAMLProviders"],"Resource":"*"}]}`)})
 	root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("ReadOnly"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
-	root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("admin")})
 	root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("admin"), PolicyName: aws.String("assume"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)})
 	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("admin")})

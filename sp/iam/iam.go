@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
@@ -176,16 +177,42 @@ func malformedPolicy(err error) *awsquery.Error {
 }
 
 // trustPolicy parses and validates a role trust policy as IAM does at
-// CreateRole and UpdateAssumeRolePolicy.
-func trustPolicy(doc string) (*policy.Policy, *awsquery.Error) {
+// CreateRole and UpdateAssumeRolePolicy, and binds the users and roles it
+// names to their unique ids: a principal that does not exist is refused,
+// and one deleted and created again later is no longer trusted [R22].
+func (s *Service) trustPolicy(doc string) (*policy.Policy, *awsquery.Error) {
 	p, err := policy.Parse(doc)
 	if err == nil {
 		err = policy.ValidateTrust(p)
+	}
+	if err == nil {
+		err = policy.BindPrincipals(p, s.uniqueID)
 	}
 	if err != nil {
 		return nil, malformedPolicy(err)
 	}
 	return p, nil
+}
+
+// uniqueID returns the id of the user or role an IAM ARN names.
+func (s *Service) uniqueID(arn string) (string, bool) {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	if !ok || len(rest) < 13 || rest[12] != ':' {
+		return "", false
+	}
+	account, resource := rest[:12], rest[13:]
+	name := resource[strings.LastIndexByte(resource, '/')+1:]
+	switch {
+	case strings.HasPrefix(resource, "role/"):
+		if r, err := s.Store.Role(account, name); err == nil && strings.EqualFold(r.ARN, arn) {
+			return r.ID, true
+		}
+	case strings.HasPrefix(resource, "user/"):
+		if u, err := s.Store.User(account, name); err == nil && strings.EqualFold(u.ARN, arn) {
+			return u.ID, true
+		}
+	}
+	return "", false
 }
 
 // identityPolicy parses and validates an identity-based policy.
@@ -439,7 +466,7 @@ func (s *Service) createRole(caller store.Principal, r *awsquery.Request) (any, 
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := trustPolicy(trust)
+	parsed, err := s.trustPolicy(trust)
 	if err != nil {
 		return nil, err
 	}
@@ -577,7 +604,7 @@ func (s *Service) updateAssumeRolePolicy(caller store.Principal, r *awsquery.Req
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := trustPolicy(doc)
+	parsed, err := s.trustPolicy(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ type Principal struct {
 	Federated string
 	// Service is the service principal, e.g. ec2.amazonaws.com.
 	Service string
+	// UniqueID is the IAM user's id (AIDA...) or the session's role id
+	// (AROA...); "" when unknown, and then bound principals match by ARN.
+	UniqueID string
 }
 
 func (p Principal) isAWS() bool {
@@ -521,13 +524,13 @@ func matchPrincipals(ps *Principals, pr Principal) via {
 					v = viaDirect
 				}
 			}
-		case pr.Type == PrincipalAssumedRole && strings.EqualFold(a, pr.RoleARN):
+		case pr.Type == PrincipalAssumedRole && strings.EqualFold(a, pr.RoleARN) && ps.sameEntity(a, pr):
 			v = viaRole
 		case pr.Type == PrincipalAssumedRole && a == pr.ARN:
 			v = viaSession
 		case pr.Type == PrincipalFederatedUser && a == pr.ARN:
 			v = viaSession
-		case pr.Type == PrincipalIAMUser && strings.EqualFold(a, pr.ARN):
+		case pr.Type == PrincipalIAMUser && strings.EqualFold(a, pr.ARN) && ps.sameEntity(a, pr):
 			v = viaDirect
 		}
 		best = max(best, v)
@@ -548,6 +551,49 @@ func matchPrincipals(ps *Principals, pr Principal) via {
 	}
 	return best
 }
+
+// sameEntity reports whether the caller is the very user or role a bound
+// principal ARN named when the policy was saved: a role or user deleted
+// and created again under the same name has a new unique id, and the old
+// policy no longer trusts it (IAM User Guide, "AWS JSON policy elements:
+// Principal", IAM roles and users [R22]).
+func (ps *Principals) sameEntity(arn string, pr Principal) bool {
+	id, bound := ps.IDs[strings.ToLower(arn)]
+	return !bound || pr.UniqueID == "" || id == pr.UniqueID
+}
+
+// BindPrincipals binds every user and role ARN among the AWS principals of
+// p to the entity's unique id, as IAM does when it saves a resource-based
+// policy. resolve returns the id of the user or role an ARN names, or
+// false when there is none; then BindPrincipals fails with IAM's
+// "Invalid principal in policy" *MalformedError.
+func BindPrincipals(p *Policy, resolve func(arn string) (id string, ok bool)) error {
+	for i, s := range p.Statements {
+		for _, ps := range []*Principals{s.Principal, s.NotPrincipal} {
+			if ps == nil {
+				continue
+			}
+			for _, a := range ps.AWS {
+				if !boundARNRe.MatchString(a) {
+					continue
+				}
+				id, ok := resolve(a)
+				if !ok {
+					return malformed(msgInvalidPrincipal(principalAWS, a), "statement %d: no such user or role", i)
+				}
+				if ps.IDs == nil {
+					ps.IDs = map[string]string{}
+				}
+				ps.IDs[strings.ToLower(a)] = id
+			}
+		}
+	}
+	return nil
+}
+
+// boundARNRe matches the principal ARNs IAM binds to unique ids: users and
+// roles, not accounts, sessions or federated users.
+var boundARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/`)
 
 // notPrincipalExcludes reports whether a NotPrincipal element exempts the
 // caller. IAM evaluates the account and the principal itself, so, as the

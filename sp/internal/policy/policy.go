@@ -67,6 +67,10 @@ type Principals struct {
 	Federated     []string
 	Service       []string
 	CanonicalUser []string
+	// IDs maps a user or role ARN of AWS to the unique id IAM bound it
+	// to when the policy was saved (see BindPrincipals); nil when the
+	// policy was never bound, and then ARNs match by name.
+	IDs map[string]string
 }
 
 // Parse parses an identity-based, resource-based or service control policy

@@ -103,8 +103,10 @@ func (p Principal) Policy() policy.Principal {
 	case IAMUser:
 		out.Type = policy.PrincipalIAMUser
 		out.UserName = p.ARN[strings.LastIndexByte(p.ARN, '/')+1:]
+		out.UniqueID = p.UserID
 	case AssumedRole:
 		out.Type = policy.PrincipalAssumedRole
+		out.UniqueID, _, _ = strings.Cut(p.UserID, ":")
 	}
 	return out
 }
