@@ -206,6 +206,18 @@ func (e *Emulator) record(r *http.Request, req *awsquery.Request, id string, cal
 			ev.UserIdentity = events.Identity{Type: "SAMLUser"}
 		}
 	}
+	// A cross-account AssumeRole is recorded in the caller's account with
+	// the caller's identity and in the role's account with only the
+	// calling account and principal id; the two share a sharedEventID
+	// (IAM User Guide, cross-account STS events in CloudTrail [R19]).
+	if req.Action == "AssumeRole" && err == nil && caller.Account != "" && out.Account != "" && out.Account != caller.Account {
+		ev.SharedEventID = events.NewUUID()
+		own := ev
+		own.RecipientAccountID = caller.Account
+		e.events.Add(own)
+		ev.UserIdentity = events.Identity{Type: "AWSAccount", PrincipalID: caller.UserID, AccountID: caller.Account}
+		ev.Resources = nil
+	}
 	e.events.Add(ev)
 }
 

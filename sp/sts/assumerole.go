@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -209,9 +210,46 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		resp["sourceIdentity"] = sourceIdentity
 	}
 	return Outcome{
-		Result: result, Account: account, Response: resp,
+		Result: result, Account: account, Response: resp, Request: assumeRoleParameters(parent, tags, transitive, sourceIdentity),
 		Resources: []events.Resource{{Type: "AWS::IAM::Role", ARN: role.ARN, AccountID: account}},
 	}, nil
+}
+
+// assumeRoleParameters is what AssumeRole's event adds to the plain
+// request parameters: the session tags as a list of {key, value}, the
+// transitive keys, the transitive tags inherited from the calling session
+// (incomingTransitiveTags) and the source identity carried along, as in
+// the IAM User Guide's role chaining event example [R19].
+func assumeRoleParameters(parent *store.Session, tags map[string]tag, transitive []string, sourceIdentity string) map[string]any {
+	out := map[string]any{}
+	if len(tags) > 0 {
+		keys := make([]string, 0, len(tags))
+		for k := range tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		list := make([]map[string]string, 0, len(keys))
+		for _, k := range keys {
+			list = append(list, map[string]string{"key": tags[k].key, "value": tags[k].value})
+		}
+		out["tags"] = list
+	}
+	if len(transitive) > 0 {
+		out["transitiveTagKeys"] = transitive
+	}
+	if parent != nil && len(parent.TransitiveTagKeys) > 0 {
+		incoming := map[string]string{}
+		for _, k := range parent.TransitiveTagKeys {
+			if v, ok := parent.Tags[k]; ok {
+				incoming[k] = v
+			}
+		}
+		out["incomingTransitiveTags"] = incoming
+	}
+	if sourceIdentity != "" {
+		out["sourceIdentity"] = sourceIdentity
+	}
+	return out
 }
 
 type tag struct{ key, value string }

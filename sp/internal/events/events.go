@@ -55,24 +55,27 @@ type Resource struct {
 
 // Event is one CloudTrail record.
 type Event struct {
-	EventVersion       string         `json:"eventVersion"`
-	UserIdentity       Identity       `json:"userIdentity"`
-	EventTime          time.Time      `json:"eventTime"`
-	EventSource        string         `json:"eventSource"`
-	EventName          string         `json:"eventName"`
-	AWSRegion          string         `json:"awsRegion"`
-	SourceIPAddress    string         `json:"sourceIPAddress"`
-	UserAgent          string         `json:"userAgent,omitempty"`
-	ErrorCode          string         `json:"errorCode,omitempty"`
-	ErrorMessage       string         `json:"errorMessage,omitempty"`
-	RequestParameters  map[string]any `json:"requestParameters"`
-	ResponseElements   map[string]any `json:"responseElements"`
-	RequestID          string         `json:"requestID"`
-	EventID            string         `json:"eventID"`
-	ReadOnly           bool           `json:"readOnly"`
-	Resources          []Resource     `json:"resources,omitempty"`
-	EventType          string         `json:"eventType"`
-	RecipientAccountID string         `json:"recipientAccountId"`
+	EventVersion      string         `json:"eventVersion"`
+	UserIdentity      Identity       `json:"userIdentity"`
+	EventTime         time.Time      `json:"eventTime"`
+	EventSource       string         `json:"eventSource"`
+	EventName         string         `json:"eventName"`
+	AWSRegion         string         `json:"awsRegion"`
+	SourceIPAddress   string         `json:"sourceIPAddress"`
+	UserAgent         string         `json:"userAgent,omitempty"`
+	ErrorCode         string         `json:"errorCode,omitempty"`
+	ErrorMessage      string         `json:"errorMessage,omitempty"`
+	RequestParameters map[string]any `json:"requestParameters"`
+	ResponseElements  map[string]any `json:"responseElements"`
+	RequestID         string         `json:"requestID"`
+	EventID           string         `json:"eventID"`
+	// SharedEventID links the events one cross-account call writes in
+	// each account it involves.
+	SharedEventID      string     `json:"sharedEventID,omitempty"`
+	ReadOnly           bool       `json:"readOnly"`
+	Resources          []Resource `json:"resources,omitempty"`
+	EventType          string     `json:"eventType"`
+	RecipientAccountID string     `json:"recipientAccountId"`
 }
 
 // Log keeps the most recent events. It is safe for concurrent use.
@@ -199,6 +202,12 @@ func Username(e Event) string {
 		}
 	case id.Type == "Root":
 		return "root"
+	case id.Type == "AWSAccount" && e.EventName == "AssumeRole":
+		// The role account's copy of a cross-account AssumeRole names
+		// only the calling account; its Username is the session name.
+		if name, ok := e.RequestParameters["roleSessionName"].(string); ok {
+			return name
+		}
 	}
 	return ""
 }
@@ -211,6 +220,9 @@ func (e Event) JSON() string {
 	}
 	return string(b)
 }
+
+// NewUUID returns a random (version 4) UUID, the form of CloudTrail's event ids.
+func NewUUID() string { return newUUID() }
 
 func newUUID() string {
 	var b [16]byte
