@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/breakglass-dev/breakglass/certs"
+	"github.com/breakglass-dev/breakglass/eventpattern"
 	"github.com/breakglass-dev/breakglass/idp"
 	"github.com/breakglass-dev/breakglass/sp/control"
 )
@@ -44,6 +46,9 @@ type Target struct {
 	// as the landscape's apply reported them; a drill computes the codes an
 	// authenticator app would show.
 	MFASeeds map[string]string
+	// Alerts are the landscape's alert rules: EventBridge patterns (JSON)
+	// by name, for expect_alert steps.
+	Alerts map[string]string
 }
 
 // Step statuses.
@@ -287,6 +292,8 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return "clock now " + c.Now.Format(time.RFC3339), nil
 	case st.ExpectEvent != nil:
 		return r.expectEvent(ctx, st.ExpectEvent)
+	case st.ExpectAlert != nil:
+		return r.expectAlert(ctx, st.ExpectAlert)
 	case st.IAMUserSignIn != nil:
 		return r.iamUserSignIn(ctx, st)
 	case st.RotateSigningKey:
@@ -454,28 +461,90 @@ func (r *runner) simulate(ctx context.Context, s *Simulate) (string, error) {
 
 // expectEvent looks for an event recorded since the drill started (so the
 // landscape's set-up does not count), through every page of LookupEvents.
-func (r *runner) expectEvent(ctx context.Context, e *Event) (string, error) {
-	c := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(e.Account), RetryMaxAttempts: 1})
-	in := &cloudtrail.LookupEventsInput{
-		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(e.EventName)}},
-		StartTime:        aws.Time(r.start),
+// events pages through the account's CloudTrail events since the drill
+// started (of one event name, or all when name is ""), newest first, until
+// fn returns true; it returns how many events it looked at.
+func (r *runner) events(ctx context.Context, account, name string, fn func(cttypes.Event) bool) (int, error) {
+	c := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(account), RetryMaxAttempts: 1})
+	in := &cloudtrail.LookupEventsInput{StartTime: aws.Time(r.start)}
+	if name != "" {
+		in.LookupAttributes = []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(name)}}
 	}
 	seen := 0
 	for page := 0; page < 100; page++ {
 		out, err := c.LookupEvents(ctx, in)
 		if err != nil {
-			return "", fmt.Errorf("lookup events: %s", describe(err))
+			return seen, fmt.Errorf("lookup events: %s", describe(err))
 		}
 		for _, ev := range out.Events {
-			if e.Username == "" || aws.ToString(ev.Username) == e.Username {
-				return fmt.Sprintf("%s by %s recorded", e.EventName, aws.ToString(ev.Username)), nil
+			seen++
+			if fn(ev) {
+				return seen, nil
 			}
 		}
-		seen += len(out.Events)
 		if out.NextToken == nil {
 			break
 		}
 		in.NextToken = out.NextToken
+	}
+	return seen, nil
+}
+
+// expectAlert wraps each event recorded in the account since the drill
+// started as EventBridge delivers CloudTrail events (source aws.<service>,
+// detail-type "AWS API Call via CloudTrail" or "AWS Console Sign In via
+// CloudTrail", the record as detail) and matches the alert's pattern.
+func (r *runner) expectAlert(ctx context.Context, a *Alert) (string, error) {
+	doc, ok := r.t.Alerts[a.Alert]
+	if !ok {
+		return "", fmt.Errorf("the landscape has no alert named %q", a.Alert)
+	}
+	pattern, err := eventpattern.Parse([]byte(doc))
+	if err != nil {
+		return "", fmt.Errorf("alert %s: %w", a.Alert, err)
+	}
+	var fired string
+	seen, err := r.events(ctx, a.Account, "", func(ev cttypes.Event) bool {
+		var detail map[string]any
+		if json.Unmarshal([]byte(aws.ToString(ev.CloudTrailEvent)), &detail) != nil || !pattern.MatchValue(eventBridgeEnvelope(detail)) {
+			return false
+		}
+		fired = fmt.Sprintf("alert %s fires on %s by %s", a.Alert, aws.ToString(ev.EventName), aws.ToString(ev.Username))
+		return true
+	})
+	if err != nil || fired != "" {
+		return fired, err
+	}
+	return "", fmt.Errorf("alert %s matches none of the %d events in %s's event log since the drill started", a.Alert, seen, a.Account)
+}
+
+// eventBridgeEnvelope is a CloudTrail record as EventBridge delivers it
+// (Amazon EventBridge User Guide, events from AWS services via CloudTrail).
+func eventBridgeEnvelope(detail map[string]any) map[string]any {
+	source, _ := detail["eventSource"].(string)
+	source = "aws." + strings.TrimSuffix(source, ".amazonaws.com")
+	kind := "AWS API Call via CloudTrail"
+	if detail["eventType"] == "AwsConsoleSignIn" {
+		kind = "AWS Console Sign In via CloudTrail"
+	}
+	return map[string]any{
+		"version": "0", "source": source, "detail-type": kind,
+		"account": detail["recipientAccountId"], "region": detail["awsRegion"], "time": detail["eventTime"],
+		"detail": detail,
+	}
+}
+
+func (r *runner) expectEvent(ctx context.Context, e *Event) (string, error) {
+	var found string
+	seen, err := r.events(ctx, e.Account, e.EventName, func(ev cttypes.Event) bool {
+		if e.Username != "" && aws.ToString(ev.Username) != e.Username {
+			return false
+		}
+		found = fmt.Sprintf("%s by %s recorded", e.EventName, aws.ToString(ev.Username))
+		return true
+	})
+	if err != nil || found != "" {
+		return found, err
 	}
 	return "", fmt.Errorf("no %s event for %q in %s's event log since the drill started (%d %s events)", e.EventName, e.Username, e.Account, seen, e.EventName)
 }

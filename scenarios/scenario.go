@@ -49,6 +49,10 @@ type Step struct {
 	Simulate     *Simulate   `yaml:"simulate"`
 	AdvanceClock string      `yaml:"advance_clock"`
 	ExpectEvent  *Event      `yaml:"expect_event"`
+	// ExpectAlert expects one of the landscape's alert rules (an
+	// EventBridge pattern) to match an event recorded since the drill
+	// started.
+	ExpectAlert *Alert `yaml:"expect_alert"`
 	// IAMUserSignIn signs a break-glass IAM user in through the API
 	// (Failure Mode 1): an access key, then GetSessionToken with MFA.
 	IAMUserSignIn *IAMUserSignIn `yaml:"iam_user_sign_in"`
@@ -126,6 +130,14 @@ type Event struct {
 	Account   string `yaml:"account"`
 	EventName string `yaml:"event_name"`
 	Username  string `yaml:"username"`
+}
+
+// Alert expects the landscape's alert rule of that name to fire: its
+// EventBridge pattern matches an event of the account's CloudTrail log,
+// as EventBridge delivers it ("AWS API Call via CloudTrail").
+type Alert struct {
+	Account string `yaml:"account"`
+	Alert   string `yaml:"alert"`
 }
 
 // IAMUserSignIn is the break-glass IAM user's API sign-in.
@@ -287,6 +299,10 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 		case st.ExpectEvent != nil:
 			if st.ExpectEvent.Account == "" || st.ExpectEvent.EventName == "" {
 				add(st.Line, "expect_event needs account and event_name")
+			}
+		case st.ExpectAlert != nil:
+			if st.ExpectAlert.Account == "" || st.ExpectAlert.Alert == "" {
+				add(st.Line, "expect_alert needs account and alert")
 			}
 		case st.IAMUserSignIn != nil:
 			if st.IAMUserSignIn.Account == "" || st.IAMUserSignIn.User == "" {

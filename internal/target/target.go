@@ -129,7 +129,11 @@ func (w *World) prepare(ctx context.Context, l *landscape.Landscape, key *certs.
 	if err != nil {
 		return fmt.Errorf("apply the landscape to %s: %w", url, err)
 	}
+	alerts := make(map[string]string, len(l.Alerts))
+	for _, a := range l.Alerts {
+		alerts[a.Name] = a.Pattern.JSON()
+	}
 	w.Target = scenarios.Target{IdP: p, Endpoint: url, HTTPClient: client, Control: control.New(url, client),
-		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds}
+		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds, Alerts: alerts}
 	return nil
 }
