@@ -36,7 +36,8 @@ FUZZ_TARGETS := \
 	./landscape:FuzzParse \
 	./certs:FuzzReadCertificates \
 	./idp:FuzzParseAuthnRequest \
-	./capture:FuzzDecode
+	./capture:FuzzDecode \
+	./eventpattern:FuzzMatch
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME (default 3s) on its seed corpus and new inputs

@@ -53,10 +53,13 @@ func check(obj map[string]any, at string) error {
 				return fmt.Errorf("event pattern: %s: an empty list matches nothing", where)
 			}
 			for _, alt := range v {
-				if f, ok := alt.(map[string]any); ok {
-					if err := checkFilter(f, where); err != nil {
+				switch alt := alt.(type) {
+				case map[string]any:
+					if err := checkFilter(alt, where); err != nil {
 						return err
 					}
+				case []any:
+					return fmt.Errorf("event pattern: %s: a list inside a list is not a value", where)
 				}
 			}
 		default:

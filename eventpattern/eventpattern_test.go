@@ -73,3 +73,19 @@ func TestParseRejects(t *testing.T) {
 		}
 	}
 }
+
+// No pattern and event, however odd, make Parse or Match panic.
+func FuzzMatch(f *testing.F) {
+	f.Add(`{"a":[{"prefix":"x"}]}`, `{"a":"xy"}`)
+	f.Add(`{"a":[[1]]}`, `{"a":[[1]]}`)
+	f.Add(`{"a":{"b":[{"anything-but":{"prefix":"q"}}]}}`, `{"a":{"b":["q1",{"c":1}]}}`)
+	f.Add(`{"a":[{"numeric":[">",1,"<",5]}]}`, `{"a":3}`)
+	f.Add(`{"a":[{"wildcard":"*x*"}]}`, `{"a":"axb"}`)
+	f.Fuzz(func(t *testing.T, pattern, event string) {
+		p, err := eventpattern.Parse([]byte(pattern))
+		if err != nil {
+			return
+		}
+		p.Match([]byte(event))
+	})
+}
