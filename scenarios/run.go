@@ -504,18 +504,47 @@ func (r *runner) expectAlert(ctx context.Context, a *Alert) (string, error) {
 		return "", fmt.Errorf("alert %s: %w", a.Alert, err)
 	}
 	var fired string
-	seen, err := r.events(ctx, a.Account, "", func(ev cttypes.Event) bool {
-		var detail map[string]any
-		if json.Unmarshal([]byte(aws.ToString(ev.CloudTrailEvent)), &detail) != nil || !pattern.MatchValue(eventBridgeEnvelope(detail)) {
-			return false
+	seen := 0
+	// A pattern that names its events lets LookupEvents filter by name
+	// (one name per call), instead of reading the whole log.
+	for _, name := range eventNames(doc) {
+		n, err := r.events(ctx, a.Account, name, func(ev cttypes.Event) bool {
+			var detail map[string]any
+			if json.Unmarshal([]byte(aws.ToString(ev.CloudTrailEvent)), &detail) != nil || !pattern.MatchValue(eventBridgeEnvelope(detail)) {
+				return false
+			}
+			fired = fmt.Sprintf("alert %s fires on %s by %s", a.Alert, aws.ToString(ev.EventName), aws.ToString(ev.Username))
+			return true
+		})
+		seen += n
+		if err != nil || fired != "" {
+			return fired, err
 		}
-		fired = fmt.Sprintf("alert %s fires on %s by %s", a.Alert, aws.ToString(ev.EventName), aws.ToString(ev.Username))
-		return true
-	})
-	if err != nil || fired != "" {
-		return fired, err
 	}
 	return "", fmt.Errorf("alert %s matches none of the %d events in %s's event log since the drill started", a.Alert, seen, a.Account)
+}
+
+// eventNames returns the event names a pattern's detail.eventName lists
+// as plain strings, or [""] (every event) when it lists none or uses a
+// filter there.
+func eventNames(pattern string) []string {
+	var p struct {
+		Detail struct {
+			EventName []any `json:"eventName"`
+		} `json:"detail"`
+	}
+	if json.Unmarshal([]byte(pattern), &p) != nil || len(p.Detail.EventName) == 0 {
+		return []string{""}
+	}
+	names := make([]string, 0, len(p.Detail.EventName))
+	for _, v := range p.Detail.EventName {
+		s, ok := v.(string)
+		if !ok {
+			return []string{""}
+		}
+		names = append(names, s)
+	}
+	return names
 }
 
 // eventBridgeEnvelope is a CloudTrail record as EventBridge delivers it
