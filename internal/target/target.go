@@ -112,7 +112,7 @@ func (w *World) prepare(ctx context.Context, l *landscape.Landscape, key *certs.
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: ownBodies{http.DefaultTransport}}
 	creds := func(account string) aws.CredentialsProvider {
 		return credentials.NewStaticCredentialsProvider(account, "breakglass", "")
 	}
