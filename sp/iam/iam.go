@@ -74,11 +74,11 @@ var actions = map[string]handler{
 	"DeleteRole":               (*Service).deleteRole,
 	"UpdateRole":               (*Service).updateRole,
 	"UpdateAssumeRolePolicy":   (*Service).updateAssumeRolePolicy,
-	"PutRolePolicy":            (*Service).putRolePolicy,
+	"PutRolePolicy":            putPolicy(roleOwner),
 	"GetRolePolicy":            (*Service).getRolePolicy,
 	"DeleteRolePolicy":         (*Service).deleteRolePolicy,
 	"ListRolePolicies":         (*Service).listRolePolicies,
-	"AttachRolePolicy":         (*Service).attachRolePolicy,
+	"AttachRolePolicy":         attachPolicy(roleOwner),
 	"DetachRolePolicy":         (*Service).detachRolePolicy,
 	"ListAttachedRolePolicies": (*Service).listAttachedRolePolicies,
 	"CreateUser":               (*Service).createUser,
@@ -90,10 +90,10 @@ var actions = map[string]handler{
 	"AddUserToGroup":           (*Service).addUserToGroup,
 	"RemoveUserFromGroup":      (*Service).removeUserFromGroup,
 	"ListGroupsForUser":        (*Service).listGroupsForUser,
-	"AttachGroupPolicy":        (*Service).attachGroupPolicy,
-	"PutGroupPolicy":           (*Service).putGroupPolicy,
-	"AttachUserPolicy":         (*Service).attachUserPolicy,
-	"PutUserPolicy":            (*Service).putUserPolicy,
+	"AttachGroupPolicy":        attachPolicy(groupOwner),
+	"PutGroupPolicy":           putPolicy(groupOwner),
+	"AttachUserPolicy":         attachPolicy(userOwner),
+	"PutUserPolicy":            putPolicy(userOwner),
 	"CreateLoginProfile":       (*Service).createLoginProfile,
 	"GetLoginProfile":          (*Service).getLoginProfile,
 	"CreateAccessKey":          (*Service).createAccessKey,
@@ -619,23 +619,69 @@ func policyName(r *awsquery.Request) (string, *awsquery.Error) {
 	return required(r, "PolicyName", "policyName", 1, 128, reRoleName, `[\w+=,.@-]+`)
 }
 
-func (s *Service) putRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
-	name, err := policyName(r)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := required(r, "PolicyDocument", "policyDocument", 1, 131072, nil, "")
-	if err != nil {
-		return nil, err
-	}
-	if err := identityPolicy(doc); err != nil {
-		return nil, err
-	}
-	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
-		role.InlinePolicies[name] = doc
+// policyOwner is the identity (role, user or group) whose inline and
+// attached policies a call edits.
+type policyOwner int
+
+const (
+	roleOwner policyOwner = iota
+	userOwner
+	groupOwner
+)
+
+// ownedPolicies are an owner's inline policies and attached policy ARNs,
+// for editing in place.
+type ownedPolicies struct {
+	inline   map[string]string
+	attached *[]string
+}
+
+// editPolicies applies edit to the policies of the role, user or group the
+// request names, under the store's lock.
+func (s *Service) editPolicies(owner policyOwner, caller store.Principal, r *awsquery.Request, edit func(ownedPolicies) *awsquery.Error) *awsquery.Error {
+	var apiErr *awsquery.Error
+	apply := func(inline map[string]string, attached *[]string) error {
+		if apiErr = edit(ownedPolicies{inline, attached}); apiErr != nil {
+			return apiErr
+		}
 		return nil
-	})
-	return nil, err
+	}
+	switch owner {
+	case userOwner:
+		u, err := s.user(caller, r)
+		if err != nil {
+			return err
+		}
+		s.Store.UpdateUser(caller.Account, u.Name, func(u *store.User) error { return apply(u.InlinePolicies, &u.AttachedPolicies) })
+	case groupOwner:
+		g, err := s.group(caller, r)
+		if err != nil {
+			return err
+		}
+		s.Store.UpdateGroup(caller.Account, g.Name, func(g *store.Group) error { return apply(g.InlinePolicies, &g.AttachedPolicies) })
+	default:
+		if _, err := s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
+			apply(role.InlinePolicies, &role.AttachedPolicies)
+			return apiErr
+		}); err != nil {
+			return err
+		}
+	}
+	return apiErr
+}
+
+// putPolicy answers Put{Role,User,Group}Policy.
+func putPolicy(owner policyOwner) func(*Service, store.Principal, *awsquery.Request) (any, *awsquery.Error) {
+	return func(s *Service, caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
+		name, doc, err := inlinePolicy(r)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.editPolicies(owner, caller, r, func(p ownedPolicies) *awsquery.Error {
+			p.inline[name] = doc
+			return nil
+		})
+	}
 }
 
 func (s *Service) getRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
@@ -703,22 +749,25 @@ func policyARN(r *awsquery.Request) (string, *awsquery.Error) {
 	return arn, nil
 }
 
-func (s *Service) attachRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
-	arn, err := s.attachable(caller, r)
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.editRole(caller, r, func(role *store.Role) *awsquery.Error {
-		if slices.Contains(role.AttachedPolicies, arn) {
+// attachPolicy answers Attach{Role,User,Group}Policy. Roles keep IAM's
+// default quota of managed policies [R16].
+func attachPolicy(owner policyOwner) func(*Service, store.Principal, *awsquery.Request) (any, *awsquery.Error) {
+	return func(s *Service, caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
+		arn, err := s.attachable(caller, r)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.editPolicies(owner, caller, r, func(p ownedPolicies) *awsquery.Error {
+			if slices.Contains(*p.attached, arn) {
+				return nil
+			}
+			if owner == roleOwner && len(*p.attached) >= maxAttachedPolicies {
+				return awsquery.Errorf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPolicies)
+			}
+			*p.attached = append(*p.attached, arn)
 			return nil
-		}
-		if len(role.AttachedPolicies) >= maxAttachedPolicies {
-			return awsquery.Errorf(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPolicies)
-		}
-		role.AttachedPolicies = append(role.AttachedPolicies, arn)
-		return nil
-	})
-	return nil, err
+		})
+	}
 }
 
 func (s *Service) detachRolePolicy(caller store.Principal, r *awsquery.Request) (any, *awsquery.Error) {
