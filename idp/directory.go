@@ -14,6 +14,10 @@ type User struct {
 	// TOTPSecret is the base32 RFC 6238 secret of an enrolled authenticator.
 	// Empty means the user is not enrolled and signs in with a password only.
 	TOTPSecret string
+	// Admin users are identity administrators: the HTTP IdP's
+	// administration pages let them enable and disable apps and add and
+	// remove group members.
+	Admin bool
 	// Attributes are profile attributes such as "email" or "department",
 	// read by apps (RoleSessionName, SourceIdentity, PrincipalTag sources).
 	// The pseudo-attribute "username" always yields Username.

@@ -24,6 +24,7 @@ func (l *Landscape) IdP() (idp.Directory, []idp.App) {
 			Username:     u.Username,
 			PasswordHash: u.PasswordHash,
 			TOTPSecret:   u.TOTPSecret,
+			Admin:        u.Admin,
 			Attributes:   maps.Clone(u.Attributes),
 		})
 		for _, m := range u.Groups {

@@ -22,6 +22,11 @@ func TestIdPDefault(t *testing.T) {
 	if err := bcrypt.CompareHashAndPassword([]byte(alice.PasswordHash), []byte(DemoPassword)); err != nil {
 		t.Errorf("alice's hash does not verify the demo password: %v", err)
 	}
+	for _, u := range dir.Users {
+		if u.Admin != (u.Username == "carol") {
+			t.Errorf("user %s: admin %v; only carol, the identity administrator, is one", u.Username, u.Admin)
+		}
+	}
 	var groups []string
 	for _, g := range dir.Groups {
 		groups = append(groups, g.Name)

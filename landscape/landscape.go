@@ -86,6 +86,9 @@ type IdPUser struct {
 	PasswordHash string `yaml:"password_hash"`
 	// TOTPSecret is a base32 RFC 6238 secret; empty means no second factor.
 	TOTPSecret string `yaml:"totp_secret"`
+	// Admin makes the user an identity administrator of the IdP: its
+	// administration pages enable and disable apps and change group members.
+	Admin bool `yaml:"admin"`
 	// Attributes are profile attributes (email, display_name, ...).
 	Attributes map[string]string `yaml:"attributes"`
 	// Groups are the user's memberships. In YAML each is a group name or a

@@ -73,6 +73,8 @@ func TestSchemaValidates(t *testing.T) {
 		{"bad kind", edit(t, baseYAML, "kind: emergency", "kind: prod"), false, "/accounts/0/kind"},
 		{"bad role name", edit(t, baseYAML, "- name: Admin", "- name: Ad min"), false, "/accounts/0/roles/0/name"},
 		{"version 2", edit(t, baseYAML, "version: 1", "version: 2"), false, "/version"},
+		{"admin user", edit(t, baseYAML, "      groups: [staff]", "      groups: [staff]\n      admin: true"), true, ""},
+		{"admin not a boolean", edit(t, baseYAML, "      groups: [staff]", "      groups: [staff]\n      admin: sometimes"), false, "/idp/users/0/admin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
