@@ -53,6 +53,18 @@ type HandlerConfig struct {
 	MaxFailures int
 	// LockoutWindow is the window of MaxFailures. Zero means 15 minutes.
 	LockoutWindow time.Duration
+	// AdminToken is the bearer token of the admin API under AdminAPIPath.
+	// Empty turns the API off: it answers 404. The administration pages
+	// need no token: they take a signed-in administrator.
+	AdminToken string
+	// SignInURL, when set, is where the auto-POST page sends a response
+	// whose Destination is an AWS sign-in endpoint (the global
+	// https://signin.aws.amazon.com/saml or a regional one), such as an
+	// AWS emulator's http://127.0.0.1:4566/saml. The response itself is
+	// unchanged: its Destination and Recipient still name AWS, as AWS
+	// checks them. Empty means the browser posts to the Destination. It
+	// must be an absolute http or https URL; Handler panics otherwise.
+	SignInURL string
 }
 
 type session struct {
@@ -63,6 +75,7 @@ type session struct {
 	mfa     bool      // the sign-in included a TOTP code
 	csrf    string
 	expires time.Time
+	notice  string // what the last administrative change did, shown once
 }
 
 // pendingLifetime bounds the time between the password and the TOTP step.
@@ -77,6 +90,7 @@ type server struct {
 	log      *slog.Logger
 	lifetime time.Duration
 	throttle *throttle
+	signIn   string // HandlerConfig.SignInURL
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -85,9 +99,16 @@ type server struct {
 // Handler returns the HTTP IdP: metadata, sign-in (password, then a TOTP
 // code for enrolled users), a dashboard of apps, IdP-initiated SSO at
 // /app/<id>/sso and SP-initiated SSO at /sso (HTTP-Redirect and HTTP-POST
-// bindings). Responses go to the app's ACS through an auto-submitting form.
+// bindings), the administration page at AdminPath and the admin API under
+// AdminAPIPath. Responses go to the app's ACS (or cfg.SignInURL) through an
+// auto-submitting form.
 func (p *Provider) Handler(cfg HandlerConfig) http.Handler {
-	s := &server{p: p, log: cfg.Logger, lifetime: cfg.SessionLifetime, sessions: map[string]*session{}}
+	s := &server{p: p, log: cfg.Logger, lifetime: cfg.SessionLifetime, signIn: cfg.SignInURL, sessions: map[string]*session{}}
+	if s.signIn != "" {
+		if u, err := url.Parse(s.signIn); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			panic(fmt.Sprintf("idp: HandlerConfig.SignInURL %q is not an absolute http or https URL", s.signIn))
+		}
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -125,6 +146,7 @@ func (p *Provider) Handler(cfg HandlerConfig) http.Handler {
 	mux.HandleFunc("GET /app/{id}/sso", s.idpInitiated)
 	mux.HandleFunc("GET "+SSOPath, s.spInitiated)
 	mux.HandleFunc("POST "+SSOPath, s.spInitiated)
+	s.adminRoutes(mux, cfg.AdminToken)
 	return securityHeaders(mux)
 }
 
@@ -173,6 +195,12 @@ type pageData struct {
 	AutoPost                    bool
 	AppLabel, ACS, SAMLResponse string
 	RelayState, Heading, Detail string
+	// StandIn is the AWS endpoint that ACS stands in for (SignInURL).
+	StandIn string
+	// Admin: the user is an identity administrator.
+	Admin  bool
+	Notice string
+	Groups []adminGroup
 }
 
 func (s *server) render(w http.ResponseWriter, status int, name string, d pageData) {
@@ -430,7 +458,7 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, http.StatusOK, "dashboard", pageData{Title: "My apps", User: sess.user, CSRF: sess.csrf, Apps: s.p.Apps()})
+	s.render(w, http.StatusOK, "dashboard", pageData{Title: "My apps", User: sess.user, CSRF: sess.csrf, Apps: s.p.Apps(), Admin: s.p.IsAdmin(sess.user)})
 }
 
 func (s *server) idpInitiated(w http.ResponseWriter, r *http.Request) {
@@ -464,13 +492,23 @@ func (s *server) sso(w http.ResponseWriter, r *http.Request, sess *session, appI
 		s.fail(w, r, http.StatusInternalServerError, "Sign-in failed", "The IdP could not build a SAML response.", err)
 		return
 	}
-	s.log.Info("sso", "user", sess.user, "app", appID, "roles", len(resp.Roles), "in_response_to", inResponseTo)
-	if origin := originOf(resp.Destination); origin != "" {
+	action, standIn := resp.Destination, ""
+	if s.signIn != "" && awsSignInEndpoint.MatchString(resp.Destination) {
+		action, standIn = s.signIn, resp.Destination
+	}
+	s.log.Info("sso", "user", sess.user, "app", appID, "roles", len(resp.Roles), "in_response_to", inResponseTo, "post_to", action)
+	if origin := originOf(action); origin != "" {
 		w.Header().Set("Content-Security-Policy", csp(origin))
 	}
 	s.render(w, http.StatusOK, "autopost", pageData{Title: "Signing in", User: sess.user, CSRF: sess.csrf, AutoPost: true,
-		AppLabel: a.Label, ACS: resp.Destination, SAMLResponse: resp.Base64(), RelayState: relay})
+		AppLabel: a.Label, ACS: action, StandIn: standIn, SAMLResponse: resp.Base64(), RelayState: relay})
 }
+
+// awsSignInEndpoint matches AWS's SAML sign-in endpoints: the global
+// https://signin.aws.amazon.com/saml and the regional
+// https://<region>.signin.aws.amazon.com/saml (AWS General Reference, "AWS
+// Sign-In endpoints").
+var awsSignInEndpoint = regexp.MustCompile(`^https://([a-z]{2}(-[a-z]+)+-[0-9]+\.)?signin\.aws\.amazon\.com/saml$`)
 
 func originOf(raw string) string {
 	u, err := url.Parse(raw)

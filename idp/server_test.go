@@ -59,6 +59,12 @@ type idpServer struct {
 
 func startIdP(t *testing.T, edit func(*idp.Config)) *idpServer {
 	t.Helper()
+	return startIdPWith(t, edit, idp.HandlerConfig{})
+}
+
+// startIdPWith is startIdP with a handler configuration.
+func startIdPWith(t *testing.T, edit func(*idp.Config), hc idp.HandlerConfig) *idpServer {
+	t.Helper()
 	secret, err := totp.Generate(totp.GenerateOpts{Issuer: "breakglass", AccountName: "alice"})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +83,7 @@ func startIdP(t *testing.T, edit func(*idp.Config)) *idpServer {
 			edit(c)
 		}
 	})
-	ts.Config.Handler = p.Handler(idp.HandlerConfig{})
+	ts.Config.Handler = p.Handler(hc)
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return &idpServer{Server: ts, p: p, clock: clk, totp: secret.Secret()}
