@@ -16,6 +16,7 @@ import (
 	"github.com/breakglass-dev/breakglass/sp/internal/sigv4"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
 	"github.com/breakglass-dev/breakglass/sp/samlcheck"
+	"github.com/breakglass-dev/breakglass/sp/signin"
 	"github.com/breakglass-dev/breakglass/sp/sts"
 )
 
@@ -70,10 +71,15 @@ func New(cfg Config) *Emulator {
 func (e *Emulator) Now() time.Time { return e.clock.Now() }
 
 // Handler serves the AWS API (POST / with Action and Version, or a JSON
-// 1.1 X-Amz-Target) and the control API under /_breakglass/.
+// 1.1 X-Amz-Target), AWS's sign-in SAML endpoint and console pages
+// (package signin), and the control API under /_breakglass/.
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", e.query)
+	pages := e.signinPages()
+	for _, p := range signin.Paths() {
+		mux.Handle(p, pages)
+	}
 	e.controlRoutes(mux)
 	return mux
 }

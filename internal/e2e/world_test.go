@@ -45,6 +45,9 @@ type world struct {
 	url      string       // the emulator on loopback
 	client   *http.Client // shared by every SDK client, to reuse connections
 	metadata []byte       // the IdP metadata uploaded to the SAML providers
+	// mfaSeeds holds the seed of each virtual MFA device, by serial
+	// number: IAM chooses it at creation (landscape.ApplyOptions.OnMFASeed).
+	mfaSeeds map[string]string
 }
 
 // newWorld builds the world. now is the clock of both the IdP and the
@@ -71,12 +74,14 @@ func newWorld(tb testing.TB, now func() time.Time) *world {
 	emu := sp.New(sp.Config{Now: now})
 	srv := httptest.NewServer(emu.Handler())
 	tb.Cleanup(srv.Close)
-	w := &world{idp: p, emu: emu, handler: emu.Handler(), url: srv.URL, client: srv.Client()}
+	w := &world{idp: p, emu: emu, handler: emu.Handler(), url: srv.URL, client: srv.Client(), mfaSeeds: map[string]string{}}
 
 	if w.metadata, err = p.Metadata(); err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := l.Apply(context.Background(), w.rootIAMClients(), landscape.ApplyOptions{IdPMetadata: w.metadata}); err != nil {
+	if _, err := l.Apply(context.Background(), w.rootIAMClients(), landscape.ApplyOptions{
+		IdPMetadata: w.metadata, OnMFASeed: func(_, serial, seed string) { w.mfaSeeds[serial] = seed },
+	}); err != nil {
 		tb.Fatalf("apply the landscape: %v", err)
 	}
 	if err := p.SetAppEnabled(appID, true); err != nil {

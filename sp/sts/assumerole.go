@@ -210,7 +210,7 @@ func (s *Service) assumeRole(caller store.Principal, r *awsquery.Request) (Outco
 		resp["sourceIdentity"] = sourceIdentity
 	}
 	return Outcome{
-		Result: result, Account: account, Response: resp, Request: assumeRoleParameters(parent, tags, transitive, sourceIdentity),
+		Result: result, Key: &k, Account: account, Response: resp, Request: assumeRoleParameters(parent, tags, transitive, sourceIdentity),
 		Resources: []events.Resource{{Type: "AWS::IAM::Role", ARN: role.ARN, AccountID: account}},
 	}, nil
 }

@@ -68,34 +68,11 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 	now := s.now()
 	denied := awsquery.Errorf(http.StatusForbidden, "AccessDenied", "%s", samlcheck.MsgNotAuthorized)
 
-	// A provider in another account than the role is refused before the
-	// provider is looked up (observed, reference section 3).
-	m := reProviderARN.FindStringSubmatch(principalARN)
-	if rm := reRoleARN.FindStringSubmatch(roleARN); m != nil && rm != nil && m[1] != rm[1] {
-		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "ValidationError", "%s", samlcheck.MsgPrincipalOutside)
-	}
-	// The provider must exist [R7][R36].
-	if m == nil {
-		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist.")
-	}
-	prov, perr := s.Store.SAMLProvider(m[1], m[2])
-	if perr != nil {
-		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist.")
-	}
-	md := prov.Parsed
-	if md == nil {
-		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "%s", samlcheck.MsgSignatureInvalid)
-	}
-	settings := s.SAML
-	settings.RequestID = requestID
-	res, _, verr := samlcheck.Verify(samlReq, samlcheck.Provider{ARN: prov.ARN, Metadata: md}, now, settings)
+	res, prov, verr := s.VerifyAssertion(samlReq, now, requestID)
 	if verr != nil {
-		var se *samlcheck.Error
-		if errors.As(verr, &se) {
-			return Outcome{}, &awsquery.Error{Status: se.Status, Code: se.Code, Message: se.Message}
-		}
-		return Outcome{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "%s", samlcheck.MsgInvalidResponse)
+		return Outcome{}, verr
 	}
+	m := reProviderARN.FindStringSubmatch(prov.ARN)
 
 	role, account, ok := s.roleFromARN(roleARN)
 	if !ok {
@@ -217,7 +194,7 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 		reqParams["transitiveTagKeys"] = res.TransitiveTagKeys
 	}
 	return Outcome{
-		Result: result, Account: account, Response: resp, Request: reqParams,
+		Result: result, Key: &k, Account: account, Response: resp, Request: reqParams,
 		// The event names the SAML user: principalId is
 		// <namequalifier>:<subject> [R19][R20].
 		Identity: &events.Identity{Type: "SAMLUser", PrincipalID: res.NameQualifier + ":" + res.Subject,
@@ -227,6 +204,43 @@ func (s *Service) assumeRoleWithSAML(r *awsquery.Request, requestID string) (Out
 			{Type: "AWS::IAM::SAMLProvider", ARN: prov.ARN, AccountID: account},
 		},
 	}, nil
+}
+
+// VerifyAssertion looks up the provider that samlReq's PrincipalArn names
+// and runs every assertion check of AssumeRoleWithSAML against it, in
+// AWS's order, with AWS's error. The AWS sign-in endpoint uses it to judge
+// a response before it offers the role chooser.
+func (s *Service) VerifyAssertion(samlReq samlcheck.Request, now time.Time, requestID string) (*samlcheck.Result, store.SAMLProvider, *awsquery.Error) {
+	roleARN, principalARN := samlReq.RoleARN, samlReq.PrincipalARN
+	// A provider in another account than the role is refused before the
+	// provider is looked up (observed, reference section 3).
+	m := reProviderARN.FindStringSubmatch(principalARN)
+	if rm := reRoleARN.FindStringSubmatch(roleARN); m != nil && rm != nil && m[1] != rm[1] {
+		return nil, store.SAMLProvider{}, awsquery.Errorf(http.StatusBadRequest, "ValidationError", "%s", samlcheck.MsgPrincipalOutside)
+	}
+	// The provider must exist [R7][R36].
+	if m == nil {
+		return nil, store.SAMLProvider{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist.")
+	}
+	prov, perr := s.Store.SAMLProvider(m[1], m[2])
+	if perr != nil {
+		return nil, store.SAMLProvider{}, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist.")
+	}
+	md := prov.Parsed
+	if md == nil {
+		return nil, prov, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "%s", samlcheck.MsgSignatureInvalid)
+	}
+	settings := s.SAML
+	settings.RequestID = requestID
+	res, _, verr := samlcheck.Verify(samlReq, samlcheck.Provider{ARN: prov.ARN, Metadata: md}, now, settings)
+	if verr != nil {
+		var se *samlcheck.Error
+		if errors.As(verr, &se) {
+			return nil, prov, &awsquery.Error{Status: se.Status, Code: se.Code, Message: se.Message}
+		}
+		return nil, prov, awsquery.Errorf(http.StatusBadRequest, "InvalidIdentityToken", "%s", samlcheck.MsgInvalidResponse)
+	}
+	return res, prov, nil
 }
 
 // packedSize reports PackedPolicySize when session policies or tags were

@@ -50,6 +50,7 @@ func (s *Service) getSessionToken(caller store.Principal, r *awsquery.Request) (
 		Expires: now.Add(time.Duration(d) * time.Second), Principal: p, Created: now}
 	s.Store.AddKey(k)
 	return Outcome{
+		Key: &k,
 		Result: struct {
 			Credentials credentials `xml:"Credentials"`
 		}{credentialsXML(k)},

@@ -49,6 +49,9 @@ type Service struct {
 // event log records of it.
 type Outcome struct {
 	Result any
+	// Key holds the credentials the call issued; nil for calls that
+	// issue none. Never recorded.
+	Key *store.AccessKey
 	// Account is where the call is recorded (the role's account for
 	// federation, whose caller has no account of its own).
 	Account string

@@ -71,11 +71,14 @@ type Event struct {
 	EventID           string         `json:"eventID"`
 	// SharedEventID links the events one cross-account call writes in
 	// each account it involves.
-	SharedEventID      string     `json:"sharedEventID,omitempty"`
-	ReadOnly           bool       `json:"readOnly"`
-	Resources          []Resource `json:"resources,omitempty"`
-	EventType          string     `json:"eventType"`
-	RecipientAccountID string     `json:"recipientAccountId"`
+	SharedEventID string     `json:"sharedEventID,omitempty"`
+	ReadOnly      bool       `json:"readOnly"`
+	Resources     []Resource `json:"resources,omitempty"`
+	EventType     string     `json:"eventType"`
+	// AdditionalEventData carries what a console sign-in adds (LoginTo,
+	// MFAUsed, SamlProviderArn) [R32].
+	AdditionalEventData map[string]any `json:"additionalEventData,omitempty"`
+	RecipientAccountID  string         `json:"recipientAccountId"`
 }
 
 // Log keeps the most recent events. It is safe for concurrent use.
