@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -73,7 +75,11 @@ func (c *AdminClient) call(ctx context.Context, action string, in, out any) erro
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("reach the IdP: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) && !ue.Timeout() {
+			err = ue.Err // the URL is in the message already
+		}
+		return fmt.Errorf("reach the IdP at %s: %w", c.URL, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIAnswer))
