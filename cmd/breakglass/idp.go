@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -19,8 +21,13 @@ func idpCommands() []command {
 	return []command{
 		{"idp mint", "print a signed base64 SAMLResponse for a user (the AWS CLI's --saml-assertion)", (*cli).idpMint},
 		{"idp metadata", "print the IdP's SAML metadata XML", (*cli).idpMetadata},
+		{"idp admin", "enable or disable an app, add or remove a group member, in a running IdP", (*cli).idpAdmin},
 	}
 }
+
+// envAdminToken holds the admin token of a running IdP, so that it need
+// not appear on the command line (and in shell history).
+const envAdminToken = "BREAKGLASS_ADMIN_TOKEN"
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -216,5 +223,91 @@ func (c *cli) idpMetadata(ctx context.Context, args []string) error {
 		return err
 	}
 	_, err = c.stdout.Write(md)
+	return err
+}
+
+// adminArgs is the positional arguments of each idp admin action.
+var adminArgs = map[string]string{
+	idp.ActionEnableApp:    "APP",
+	idp.ActionDisableApp:   "APP",
+	idp.ActionAddMember:    "USER GROUP",
+	idp.ActionRemoveMember: "USER GROUP",
+}
+
+func (c *cli) idpAdmin(ctx context.Context, args []string) error {
+	fs := c.flagSet("idp admin", "[--idp-url URL] [--admin-token T] enable-app|disable-app APP | add-member|remove-member USER GROUP")
+	idpURL := fs.String("idp-url", idp.DefaultURL, "base URL of the running IdP (breakglass serve)")
+	flagToken := fs.String("admin-token", "", "the IdP's admin token (default: $"+envAdminToken+"; breakglass serve prints it when it starts)")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	const actions = "enable-app, disable-app, add-member or remove-member"
+	if fs.NArg() == 0 {
+		return usagef("an action is required: %s", actions)
+	}
+	action, rest := fs.Arg(0), fs.Args()[1:]
+	want, ok := adminArgs[action]
+	if !ok {
+		return usagef("unknown action %q: want %s", action, actions)
+	}
+	if len(rest) != len(strings.Fields(want)) {
+		return usagef("%s takes %s, got %d arguments", action, want, len(rest))
+	}
+	for _, a := range rest {
+		if strings.TrimSpace(a) == "" {
+			return usagef("%s: empty %s", action, want)
+		}
+	}
+	token := *flagToken
+	if token == "" {
+		token = c.getenv(envAdminToken)
+	}
+	if token == "" {
+		return usagef("--admin-token or %s is required: breakglass serve prints the token when it starts", envAdminToken)
+	}
+	u, err := url.Parse(*idpURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--idp-url %q: want the IdP's http or https base URL, such as %s", *idpURL, idp.DefaultURL)
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Scheme == "http" && u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		c.log.Warn("sending the admin token unencrypted: the IdP URL is http and not on loopback", "idp_url", *idpURL)
+	}
+
+	client := &idp.AdminClient{URL: *idpURL, Token: token}
+	var line string
+	switch action {
+	case idp.ActionEnableApp, idp.ActionDisableApp:
+		var st idp.AppState
+		st, err = client.SetAppEnabled(ctx, rest[0], action == idp.ActionEnableApp)
+		verb := "disabled"
+		if st.Enabled {
+			verb = "enabled"
+		}
+		line = fmt.Sprintf("%s app %s (%s)", verb, st.App, st.Label)
+	case idp.ActionAddMember, idp.ActionRemoveMember:
+		var ms idp.MemberState
+		if action == idp.ActionAddMember {
+			ms, err = client.AddMember(ctx, rest[0], rest[1])
+			line = fmt.Sprintf("added %s to %s", ms.User, ms.Group)
+		} else {
+			ms, err = client.RemoveMember(ctx, rest[0], rest[1])
+			line = fmt.Sprintf("removed %s from %s", ms.User, ms.Group)
+		}
+		members := "none"
+		if len(ms.Members) > 0 {
+			members = strings.Join(ms.Members, ", ")
+		}
+		line += " (members: " + members + ")"
+	}
+	var refused *idp.AdminAPIError
+	switch {
+	case errors.As(err, &refused):
+		return fmt.Errorf("the IdP refused: %v", refused)
+	case errors.Is(err, context.Canceled):
+		return err
+	case err != nil:
+		return setupError{err}
+	}
+	_, err = fmt.Fprintln(c.stdout, line)
 	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -61,17 +62,28 @@ func listen(flag, addr string) (net.Listener, error) {
 }
 
 func (c *cli) serve(ctx context.Context, args []string) error {
-	fs := c.flagSet("serve", "[--aws-addr 127.0.0.1:4566] [--idp-addr 127.0.0.1:4567] [--landscape F | --bare]")
+	fs := c.flagSet("serve", "[--aws-addr 127.0.0.1:4566] [--idp-addr 127.0.0.1:4567] [--landscape F | --bare] [--admin-token T]")
 	awsAddr := fs.String("aws-addr", "127.0.0.1:4566", "listen address of the AWS emulator (IAM and STS)")
 	idpAddr := fs.String("idp-addr", "127.0.0.1:4567", "listen address of the IdP")
 	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
 	bare := fs.Bool("bare", false, "start the emulator empty: apply no landscape")
 	publicURL := fs.String("idp-url", "", "URL the IdP is reached at, if not http://<idp-addr>")
+	adminToken := fs.String("admin-token", "", "bearer token of the IdP's admin API (default: $"+envAdminToken+", else a random token printed on stderr)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	token, tokenFrom := *adminToken, "--admin-token"
+	if token == "" {
+		token, tokenFrom = c.getenv(envAdminToken), envAdminToken
+	}
+	switch {
+	case token == "":
+		token, tokenFrom = rand.Text(), "generated"
+	case len(token) < minAdminToken:
+		return usagef("%s: the admin token must be at least %d characters", tokenFrom, minAdminToken)
 	}
 	if *bare && *path != "" {
 		return usagef("--bare and --landscape exclude each other")
@@ -105,7 +117,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	servers := []*http.Server{
-		newServer(p.Handler(idp.HandlerConfig{Logger: c.log.With("component", "idp")})),
+		newServer(p.Handler(idp.HandlerConfig{
+			Logger:     c.log.With("component", "idp"),
+			AdminToken: token,
+			SignInURL:  signInURL(awsLn.Addr()),
+		})),
 		newServer(emu.Handler()),
 	}
 	errc := make(chan error, 2)
@@ -127,6 +143,12 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		}
 		c.log.Info("landscape applied", "landscape", l.File, "changes", len(changes))
 	}
+	if tokenFrom == "generated" {
+		// The one place the token is shown: the operator needs it for
+		// breakglass idp admin. It never goes through the logger.
+		fmt.Fprintf(c.stderr, "admin token: %s (for breakglass idp admin --idp-url %s; pass it as --admin-token or in %s)\n", token, url, envAdminToken)
+	}
+	c.log.Info("IdP admin API on", "url", url+idp.AdminAPIPath, "token_from", tokenFrom, "admin_page", url+idp.AdminPath)
 	c.log.Info("IdP listening", "url", url, "metadata", url+idp.MetadataPath, "entity_id", p.EntityID())
 	c.log.Info("AWS emulator listening", "url", awsURL, "hint", "aws --endpoint-url "+awsURL+" with a 12-digit access key id (the root of that account)")
 	select {
@@ -140,6 +162,23 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	c.log.Info("stopped")
 	return nil
+}
+
+// minAdminToken is the shortest admin token serve accepts.
+const minAdminToken = 16
+
+// signInURL is the AWS emulator's sign-in endpoint, where the IdP's
+// auto-POST page sends the browser instead of AWS. A wildcard listen
+// address is reached through loopback.
+func signInURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/saml"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/saml"
 }
 
 func newServer(h http.Handler) *http.Server {
