@@ -43,7 +43,9 @@ const (
 
 // HandlerConfig configures the HTTP IdP. The zero value is ready for use.
 type HandlerConfig struct {
-	// Logger receives one record per sign-in and SSO. Nil discards.
+	// Logger receives one record per sign-in, SSO and administrative
+	// change (actor, action, target), and one per refusal. It never
+	// receives AdminToken. Nil discards.
 	Logger *slog.Logger
 	// SessionLifetime is how long a sign-in lasts. Zero means 8 hours.
 	SessionLifetime time.Duration
