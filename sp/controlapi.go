@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/control"
+	"github.com/breakglass-dev/breakglass/sp/dashboard"
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 )
 
@@ -90,6 +91,15 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (e *Emulator) controlRoutes(mux *http.ServeMux) {
+	board := dashboard.New(dashboard.Config{
+		Store: e.store, Events: e.events, Logger: e.log.With("component", "dashboard"),
+		Clock: func() (time.Time, time.Duration) {
+			c := e.clock.reading()
+			return c.Now, c.Offset
+		},
+	})
+	mux.Handle("GET "+dashboard.Path, board)
+	mux.Handle("GET "+dashboard.StylePath, board)
 	mux.HandleFunc("GET "+control.ClockPath, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.clock.reading())
 	})

@@ -2,7 +2,9 @@
 // STS, AWS Organizations (SCPs) and CloudTrail's LookupEvents that speaks
 // the real wire protocols (Query, JSON 1.1) and is as strict as AWS, with
 // AWS's error codes and messages. Emulator.Handler serves it; the control
-// API under /_breakglass/ moves its clock, resets it and injects outages.
+// API under /_breakglass/ moves its clock, resets it and injects outages,
+// and a dashboard there (package dashboard) shows facilitators its state
+// and event log.
 //
 // A request flows through protocol parsing (internal/awsquery), SigV4
 // verification with the SDK's own signer (internal/sigv4), the caller's

@@ -72,7 +72,8 @@ func (e *Emulator) Now() time.Time { return e.clock.Now() }
 
 // Handler serves the AWS API (POST / with Action and Version, or a JSON
 // 1.1 X-Amz-Target), AWS's sign-in SAML endpoint and console pages
-// (package signin), and the control API under /_breakglass/.
+// (package signin), and the control API and the facilitators' dashboard
+// (package dashboard) under /_breakglass/.
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", e.query)

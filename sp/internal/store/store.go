@@ -409,3 +409,29 @@ func (r *Role) clone() Role {
 	c.Tags = append([]Tag(nil), r.Tags...)
 	return c
 }
+
+// AccountIDs lists, sorted, every account the store holds state for: those
+// with IAM entities, the organization's management account and the
+// accounts SCPs are attached to.
+func (s *Store) AccountIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	seen := make(map[string]bool, len(s.accounts))
+	for id := range s.accounts {
+		seen[id] = true
+	}
+	if s.org != nil {
+		seen[s.org.management] = true
+		for _, p := range s.org.scps {
+			for _, id := range p.Targets {
+				seen[id] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for id := range seen {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -261,3 +261,19 @@ func cloneMap(m map[string]string) map[string]string {
 	}
 	return out
 }
+
+// MFAUsers maps the names of an account's users with an enabled MFA device
+// to the device's serial number. Unlike MFADevices it hands out no seed.
+func (s *Store) MFAUsers(account string) map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[string]string{}
+	if a, ok := s.accounts[account]; ok {
+		for _, d := range a.mfa {
+			if d.User != "" {
+				out[d.User] = d.SerialNumber
+			}
+		}
+	}
+	return out
+}
