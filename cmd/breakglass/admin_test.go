@@ -168,7 +168,7 @@ var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value=
 func signedInClient(t *testing.T, idpURL, user string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second} // bcrypt under -race on a busy machine is slow
 	form := getBody(t, c, idpURL+"/login")
 	v := url.Values{}
 	for _, m := range hiddenField.FindAllStringSubmatch(form, -1) {
