@@ -502,13 +502,10 @@ func TestMetadataLintMalformed(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			start := time.Now()
+			// Memory, not time, is asserted: a bounded read allocates
+			// little whatever the machine's load.
 			code, reports := lintJSON(t, corpusNow, tt.stdin, tt.file)
-			elapsed := time.Since(start)
 			runtime.ReadMemStats(&after)
-			if elapsed > time.Second {
-				t.Errorf("took %v, want under a second", elapsed)
-			}
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
 				t.Errorf("allocated %d MB, want at most 64", alloc>>20)
 			}
