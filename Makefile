@@ -2,8 +2,9 @@
 GO      ?= go
 PKGS    ?= ./...
 BIN     ?= bin/breakglass
-# Debian packages the test suite drives as independent implementations.
-TEST_DEBS := xmlsec1 awscli
+# Debian packages the test suite drives: xmlsec1 and awscli as independent
+# implementations, chromium as the browser of the end-to-end tests.
+TEST_DEBS := xmlsec1 awscli chromium
 
 .DEFAULT_GOAL := help
 
@@ -20,7 +21,7 @@ deps: ## install the Debian packages the tests need, when missing (needs root or
 	@./.ci/install-deps $(TEST_DEBS)
 
 .PHONY: test
-test: deps ## run every test with the race detector (installs xmlsec1 and awscli when missing)
+test: deps ## run every test with the race detector (installs xmlsec1, awscli and chromium when missing)
 	$(GO) vet $(PKGS)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
