@@ -140,6 +140,8 @@ func (p *Provider) Handler(cfg HandlerConfig) http.Handler {
 		}
 		files.ServeHTTP(w, r)
 	})
+	// Browsers ask every site for an icon: answer with none, not 404.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /login/totp", s.loginTOTP)

@@ -49,6 +49,9 @@ type Target struct {
 	// Alerts are the landscape's alert rules: EventBridge patterns (JSON)
 	// by name, for expect_alert steps.
 	Alerts map[string]string
+	// Browser, when set, walks sign-in, role choice, Switch Role and
+	// caller-identity steps through the web pages in a real browser.
+	Browser *Browser
 }
 
 // Step statuses.
@@ -88,6 +91,7 @@ type runner struct {
 	keys      map[string]*iamtypes.AccessKey // break-glass users' access keys, one per user and drill
 	responses map[string]string
 	creds     map[string]*ststypes.Credentials
+	b         *browserState // pages of a browser drill; nil until used
 }
 
 // Run walks a scenario against t. A failed step stops the drill: later
@@ -126,6 +130,7 @@ func RunObserved(ctx context.Context, t Target, sc *Scenario, observe func(StepR
 		}
 	}
 	res.Duration = time.Since(start)
+	r.closeBrowser(res)
 	return res
 }
 
@@ -211,6 +216,11 @@ func describe(err error) string {
 }
 
 func (r *runner) step(ctx context.Context, st Step) (string, error) {
+	if r.t.Browser != nil {
+		if detail, handled, err := r.browserStep(ctx, st); handled {
+			return detail, err
+		}
+	}
 	p := r.t.IdP
 	switch {
 	case st.EnableApp != "":

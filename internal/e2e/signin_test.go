@@ -29,21 +29,21 @@ const (
 	mfaSerial     = "arn:aws:iam::111111111111:mfa/EmergencyAccess"
 )
 
-// browser is a plain HTTP client with a cookie jar that follows
+// httpBrowser is a plain HTTP client with a cookie jar that follows
 // redirects, as a browser with JavaScript off behaves on these pages.
-type browser struct {
+type httpBrowser struct {
 	t    *testing.T
 	base string
 	c    *http.Client
 }
 
-func newBrowser(t *testing.T, w *world) *browser {
+func newBrowser(t *testing.T, w *world) *httpBrowser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, base: w.url, c: &http.Client{Jar: jar, Timeout: 10 * time.Second, Transport: w.client.Transport}}
+	return &httpBrowser{t: t, base: w.url, c: &http.Client{Jar: jar, Timeout: 10 * time.Second, Transport: w.client.Transport}}
 }
 
 // page is one answered request: its status, final path and body.
@@ -54,7 +54,7 @@ type page struct {
 	header http.Header
 }
 
-func (b *browser) do(req *http.Request) page {
+func (b *httpBrowser) do(req *http.Request) page {
 	b.t.Helper()
 	resp, err := b.c.Do(req)
 	if err != nil {
@@ -68,7 +68,7 @@ func (b *browser) do(req *http.Request) page {
 	return page{status: resp.StatusCode, path: resp.Request.URL.Path, body: string(body), header: resp.Header}
 }
 
-func (b *browser) get(path string) page {
+func (b *httpBrowser) get(path string) page {
 	b.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, b.base+path, nil)
 	if err != nil {
@@ -77,7 +77,7 @@ func (b *browser) get(path string) page {
 	return b.do(req)
 }
 
-func (b *browser) post(path string, form url.Values) page {
+func (b *httpBrowser) post(path string, form url.Values) page {
 	b.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
 	if err != nil {

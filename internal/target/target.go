@@ -9,10 +9,12 @@ package target
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +22,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/breakglass-dev/breakglass/certs"
 	"github.com/breakglass-dev/breakglass/idp"
+	"github.com/breakglass-dev/breakglass/internal/browser"
 	"github.com/breakglass-dev/breakglass/landscape"
 	"github.com/breakglass-dev/breakglass/scenarios"
 	"github.com/breakglass-dev/breakglass/sp"
@@ -33,16 +37,35 @@ import (
 type World struct {
 	Target scenarios.Target
 	srv    *http.Server // the in-process emulator; nil for an endpoint
+	idpSrv *http.Server // the IdP's pages; nil unless ServeIdP started them
 }
 
-// Close stops the in-process emulator, if any.
+// Close stops the in-process servers, if any.
 func (w *World) Close() error {
-	if w.srv == nil {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return w.srv.Shutdown(ctx)
+	var errs []error
+	for _, s := range []*http.Server{w.idpSrv, w.srv} {
+		if s != nil {
+			errs = append(errs, s.Shutdown(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ServeIdP serves the drill IdP's web pages (sign-in, dashboard, SSO) on a
+// loopback port, for drills walked in a browser, and returns their URL.
+// The AWS app's responses go to the endpoint's own sign-in page
+// (<endpoint>/saml), standing in for https://signin.aws.amazon.com/saml.
+func (w *World) ServeIdP() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("listen on loopback: %w", err)
+	}
+	h := w.Target.IdP.Handler(idp.HandlerConfig{SignInURL: strings.TrimSuffix(w.Target.Endpoint, "/") + "/saml"})
+	w.idpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go w.idpSrv.Serve(ln)
+	return "http://" + ln.Addr().String(), nil
 }
 
 // clock is the IdP's clock: the real time moved by the drill's
@@ -135,5 +158,36 @@ func (w *World) prepare(ctx context.Context, l *landscape.Landscape, key *certs.
 	}
 	w.Target = scenarios.Target{IdP: p, Endpoint: url, HTTPClient: client, Control: control.New(url, client),
 		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds, Alerts: alerts}
+	return nil
+}
+
+// UseBrowser makes the world's drills walk their sign-in steps through
+// the web pages in pages: it serves the IdP's pages (ServeIdP) and gives
+// the drill the passwords it can know, those of users of the built-in
+// demo landscape, whose password is landscape.DemoPassword, and the
+// landscape's authenticator secrets. Screenshots of a failed drill go to
+// screenshots ("" keeps none).
+func (w *World) UseBrowser(pages *browser.Browser, l *landscape.Landscape, screenshots string) error {
+	url, err := w.ServeIdP()
+	if err != nil {
+		return err
+	}
+	demo := map[string]bool{}
+	seeds := map[string]string{}
+	for _, u := range l.IdentityProvider.Users {
+		demo[u.Username] = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(landscape.DemoPassword)) == nil
+		if u.TOTPSecret != "" {
+			seeds[u.Username] = u.TOTPSecret
+		}
+	}
+	w.Target.Browser = &scenarios.Browser{
+		Pages: pages, IdPURL: url, TOTPSeeds: seeds, Screenshots: screenshots,
+		Password: func(user string) (string, bool) {
+			if demo[user] {
+				return landscape.DemoPassword, true
+			}
+			return "", false
+		},
+	}
 	return nil
 }

@@ -166,6 +166,8 @@ type route struct {
 
 func (h *Handler) routes() []route {
 	return []route{
+		// Browsers ask every site for an icon: answer with none, not 404.
+		{"GET", "/favicon.ico", noContent},
 		{"GET", "/saml", h.samlInfo},
 		{"POST", "/saml", h.saml},
 		// The regional endpoints (https://<region>.signin.aws.amazon.com/saml),
@@ -208,6 +210,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mux.ServeHTTP(w, r)
 }
+
+func noContent(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
 
 func (h *Handler) now() time.Time {
 	if h.cfg.Now != nil {
