@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/breakglass-dev/breakglass/internal/browser"
 	"github.com/breakglass-dev/breakglass/internal/target"
 	"github.com/breakglass-dev/breakglass/scenarios"
 )
@@ -48,7 +50,7 @@ func selectScenarios(all []*scenarios.Scenario, args []string) ([]*scenarios.Sce
 }
 
 func (c *cli) drill(ctx context.Context, args []string) error {
-	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json|junit] [--out F] [--list]")
+	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json|junit] [--out F] [--browser] [--list]")
 	where := fs.String("target", "embedded", "where to run: embedded (in-process AWS emulator), or the URL of an emulator such as breakglass serve (http://127.0.0.1:4566)")
 	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
 	format := fs.String("format", "text", "report format: text, json or junit")
@@ -58,6 +60,7 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	fs.Var(&dirs, "scenarios", "a directory of your own scenario files (repeatable); SCENARIO may also be a .yaml file")
 	historyPath := fs.String("history", "", "record the run in this history database (default: $BREAKGLASS_HISTORY, else $XDG_DATA_HOME/breakglass/history.db)")
 	noHistory := fs.Bool("no-history", false, "do not record the run in the history")
+	inBrowser := fs.Bool("browser", false, "walk sign-in, role choice and Switch Role through the web pages in headless Chromium ($BREAKGLASS_CHROMIUM, else /usr/bin/chromium); screenshots of a failed drill go next to the report")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -131,6 +134,22 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		defer f.Close()
 		w = f
 	}
+	var pages *browser.Browser
+	shots := ""
+	if *inBrowser {
+		if !l.UsesDemoPassword() {
+			return usagef("--browser signs users in with their passwords, which the drill knows only for the built-in demo landscape's users")
+		}
+		pages, err = browser.Start(ctx, browser.Options{Path: os.Getenv(browser.PathEnv)})
+		if err != nil {
+			return setupError{fmt.Errorf("--browser: start chromium (Debian package chromium; make deps installs it): %w", err)}
+		}
+		defer pages.Close()
+		shots = "breakglass-screenshots"
+		if *out != "" {
+			shots = filepath.Join(filepath.Dir(*out), "breakglass-screenshots")
+		}
+	}
 	start := time.Now()
 	var results []scenarios.Result
 	for _, sc := range chosen {
@@ -138,7 +157,10 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		if remote {
 			world, err = target.Endpoint(ctx, l, key, strings.TrimSuffix(*where, "/"))
 		} else {
-			world, err = target.Embedded(ctx, l, key, c.log.With("component", "aws", "scenario", sc.Name))
+			world, err = target.Embedded(ctx, l, key, componentLog(c.log, "component", "aws", "scenario", sc.Name))
+		}
+		if err == nil && pages != nil {
+			err = world.UseBrowser(pages, l, shots)
 		}
 		if err != nil {
 			return setupError{fmt.Errorf("prepare the target for %s: %w", sc.Name, err)}
@@ -232,3 +254,34 @@ func writeReport(w io.Writer, results []scenarios.Result, took time.Duration) er
 	_, err := fmt.Fprintf(w, "\ndrills: %d passed, %d failed (%s)\n", len(results)-failed, failed, took.Round(time.Millisecond))
 	return err
 }
+
+// componentLog is the logger of the drill's in-process servers: their
+// per-request records would interleave with the report, so they show only
+// warnings unless the run logs at debug level.
+func componentLog(l *slog.Logger, args ...any) *slog.Logger {
+	l = l.With(args...)
+	if l.Enabled(context.Background(), slog.LevelDebug) {
+		return l
+	}
+	return slog.New(minLevel{l.Handler(), slog.LevelWarn})
+}
+
+// minLevel is a handler that drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
+}
+
+var _ slog.Handler = minLevel{}

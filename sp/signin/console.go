@@ -283,6 +283,14 @@ func (h *Handler) iamSignIn(w http.ResponseWriter, r *http.Request) {
 		token := randomToken()
 		pm := &pendingMFA{user: p, serial: serial, csrf: randomToken(), expires: h.now().Add(pendingLifetime)}
 		h.mu.Lock()
+		if len(h.pending) > sweepAbove {
+			now := h.now()
+			for t, old := range h.pending {
+				if !now.Before(old.expires) {
+					delete(h.pending, t)
+				}
+			}
+		}
 		h.pending[token] = pm
 		h.mu.Unlock()
 		setCookie(w, r, mfaCookie, token, "/console/signin/mfa", 0, http.SameSiteStrictMode)
