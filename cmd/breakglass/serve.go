@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -134,14 +135,26 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		var seeds []string
 		changes, err := l.Apply(ctx, rootIAMClients(awsURL), landscape.ApplyOptions{
 			IdPMetadata: md, Organizations: rootOrgClients(awsURL), Now: emu.Now,
+			OnMFASeed: func(user, serial, seed string) {
+				seeds = append(seeds, fmt.Sprintf("virtual MFA device %s of %s: seed %s (otpauth://totp/%s?secret=%s)", serial, user, seed, serial[strings.LastIndexByte(serial, '/')+1:], seed))
+			},
 		})
 		if err != nil {
 			shutdown(servers)
 			return fmt.Errorf("apply the landscape to the emulator: %w", err)
 		}
 		c.log.Info("landscape applied", "landscape", l.File, "changes", len(changes))
+		if demo {
+			// IAM chooses each virtual MFA seed. With the demo landscape the
+			// operator needs them to sign in as the break-glass IAM user, so
+			// they are shown once, like the admin token; never logged.
+			for _, line := range seeds {
+				fmt.Fprintln(c.stderr, line)
+			}
+		}
 	}
 	if tokenFrom == "generated" {
 		// The one place the token is shown: the operator needs it for
@@ -151,6 +164,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	c.log.Info("IdP admin API on", "url", url+idp.AdminAPIPath, "token_from", tokenFrom, "admin_page", url+idp.AdminPath)
 	c.log.Info("IdP listening", "url", url, "metadata", url+idp.MetadataPath, "entity_id", p.EntityID())
 	c.log.Info("AWS emulator listening", "url", awsURL, "hint", "aws --endpoint-url "+awsURL+" with a 12-digit access key id (the root of that account)")
+	c.log.Info("AWS pages", "console", awsURL+"/console", "iam_user_sign_in", awsURL+"/console/signin", "dashboard", awsURL+"/_breakglass/dashboard")
 	select {
 	case err := <-errc:
 		shutdown(servers)
