@@ -10,7 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -41,8 +43,8 @@ type Options struct {
 	NoJavaScript bool
 
 	// Timeout bounds Start, NewPage and every action of a Page: a
-	// navigation, including the one a Click causes, must finish within it.
-	// 0 means DefaultTimeout.
+	// navigation, including the one a Click causes, must finish within it,
+	// and Page.WaitHeading waits no longer. 0 means DefaultTimeout.
 	Timeout time.Duration
 }
 
@@ -163,8 +165,16 @@ func (b *Browser) NewPage(ctx context.Context) (*Page, error) {
 		cancel()
 		return nil, fmt.Errorf("new page: %w", err)
 	}
+	// The tab's events say when its main frame loads (see Page.waitLoaded);
+	// they name the frame by its id.
+	tree, err := chromedp.Call(pctx, page.GetFrameTree, cdp.Empty{})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("new page: %w", err)
+	}
+	p.setMainFrame(tree.FrameTree.Frame.ID)
 	if b.noJS {
-		err := p.act(ctx, func(ctx context.Context) error {
+		err := p.act(ctx, immediately, func(ctx context.Context) error {
 			_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 			return err
 		})

@@ -69,98 +69,116 @@ func (e element) enabled() error {
 // name (computed by the browser, per the W3C's Accessible Name and
 // Description Computation, with white space collapsed).
 func (p *Page) find(ctx context.Context, name string, roles ...string) (element, error) {
-	root, err := documentNode(ctx)
+	tree, err := accessibilityTree(ctx)
 	if err != nil {
 		return element{}, err
 	}
-	res, err := chromedp.Call(ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{
-		BackendNodeID:  root,
-		AccessibleName: name,
-	})
-	if err != nil {
-		return element{}, fmt.Errorf("query accessibility tree: %w", err)
-	}
 	var found []element
-	for _, n := range res.Nodes {
+	for _, n := range tree.nodes {
 		role := axString(n.Role)
-		if n.Ignored || n.BackendDOMNodeID == 0 || !slices.Contains(roles, role) {
+		if n.Ignored || n.BackendDOMNodeID == 0 || !slices.Contains(roles, role) || axString(n.Name) != name {
 			continue
 		}
-		found = append(found, element{role: role, name: axString(n.Name), node: n.BackendDOMNodeID, props: n.Properties})
+		found = append(found, element{role: role, name: name, node: n.BackendDOMNodeID, props: n.Properties})
 	}
 	if len(found) == 1 {
 		return found[0], nil
 	}
-	return element{}, lookupError(ctx, fmt.Sprintf("%s named %q", orList(roles), name), len(found))
+	return element{}, lookupError(ctx, tree, fmt.Sprintf("%s named %q", orList(roles), name), len(found))
 }
 
 // heading returns the name of the first h1 or h2 of <main>, or of the page.
 func (p *Page) heading(ctx context.Context) (string, error) {
-	root, err := documentNode(ctx)
+	tree, err := accessibilityTree(ctx)
 	if err != nil {
 		return "", err
 	}
-	mains, err := query(ctx, root, "main")
-	if err != nil {
-		return "", err
-	}
-	scopes := []cdp.BackendNodeID{root}
-	if len(mains) > 0 {
-		scopes = []cdp.BackendNodeID{mains[0].BackendDOMNodeID, root}
+	scopes := [][]*accessibility.Node{tree.nodes}
+	if i := slices.IndexFunc(tree.nodes, func(n *accessibility.Node) bool {
+		return !n.Ignored && axString(n.Role) == "main"
+	}); i >= 0 {
+		scopes = [][]*accessibility.Node{tree.under(i), tree.nodes}
 	}
 	for _, scope := range scopes {
-		headings, err := query(ctx, scope, "heading")
-		if err != nil {
-			return "", err
-		}
-		for _, h := range headings {
+		for _, h := range scope {
+			if h.Ignored || axString(h.Role) != "heading" {
+				continue
+			}
 			if level, err := strconv.Atoi(property(h.Properties, accessibility.PropertyNameLevel)); err == nil && level <= 2 {
 				return axString(h.Name), nil
 			}
 		}
 	}
-	return "", lookupError(ctx, "h1 or h2 heading", 0)
+	return "", lookupError(ctx, tree, "h1 or h2 heading", 0)
 }
 
-// query returns the elements under root that have the role, in document
-// order, leaving out those the accessibility tree ignores.
-func query(ctx context.Context, root cdp.BackendNodeID, role string) ([]*accessibility.Node, error) {
-	res, err := chromedp.Call(ctx, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{BackendNodeID: root, Role: role})
-	if err != nil {
-		return nil, fmt.Errorf("query accessibility tree for %s: %w", role, err)
-	}
-	return slices.DeleteFunc(res.Nodes, func(n *accessibility.Node) bool {
-		return n.Ignored || n.BackendDOMNodeID == 0
-	}), nil
+// axTree is the accessibility tree of the tab's document as one
+// Accessibility.getFullAXTree gives it.
+//
+// The package reads the whole tree rather than ask the browser to search it
+// with Accessibility.queryAXTree: Chromium answers queryAXTree only after its
+// next accessibility update, and when the document has been replaced by then
+// (a page script that submits a form as soon as the page loads, say) the
+// renderer process crashes, and the tab answers nothing after that.
+// getFullAXTree answers at once, from whichever document the tab has.
+type axTree struct {
+	// nodes lists every node once, in document order (a depth-first walk
+	// from the root).
+	nodes []*accessibility.Node
+	// ends[i] is the index in nodes just after the subtree of nodes[i].
+	ends []int
 }
 
-// documentNode returns the backend id of the tab's document. Backend ids stay
-// valid while the document lives; chromedp's own DOM.getDocument calls renew
-// the other kind of node id, so this package never keeps one.
-func documentNode(ctx context.Context) (cdp.BackendNodeID, error) {
-	doc, err := chromedp.Call(ctx, dom.GetDocument, dom.GetDocumentParams{Depth: new(int64(0))})
+func accessibilityTree(ctx context.Context) (*axTree, error) {
+	res, err := chromedp.Call(ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
 	if err != nil {
-		return 0, fmt.Errorf("get document: %w", err)
+		return nil, fmt.Errorf("read the accessibility tree: %w", err)
 	}
-	return doc.Root.BackendNodeID, nil
+	byID := make(map[accessibility.NodeID]*accessibility.Node, len(res.Nodes))
+	for _, n := range res.Nodes {
+		byID[n.NodeID] = n
+	}
+	t := &axTree{}
+	seen := make(map[accessibility.NodeID]bool, len(res.Nodes))
+	var walk func(n *accessibility.Node)
+	walk = func(n *accessibility.Node) {
+		if n == nil || seen[n.NodeID] {
+			return
+		}
+		seen[n.NodeID] = true
+		i := len(t.nodes)
+		t.nodes = append(t.nodes, n)
+		t.ends = append(t.ends, 0)
+		for _, id := range n.ChildIDs {
+			walk(byID[id])
+		}
+		t.ends[i] = len(t.nodes)
+	}
+	for _, n := range res.Nodes {
+		if n.ParentID == "" || byID[n.ParentID] == nil {
+			walk(n)
+		}
+	}
+	// Nodes no walk reached, if any, come last rather than not at all.
+	for _, n := range res.Nodes {
+		walk(n)
+	}
+	return t, nil
 }
+
+// under returns nodes[i] and the nodes of its subtree, in document order.
+func (t *axTree) under(i int) []*accessibility.Node { return t.nodes[i:t.ends[i]] }
 
 // lookupError builds a LookupError with what the page has. When listing
 // fails, it still reports the lookup, with the reason it has no list.
-func lookupError(ctx context.Context, want string, matches int) error {
-	e := &LookupError{Want: want, Matches: matches}
-	var errs []error
-	var err error
-	if e.URL, err = currentURL(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("read url: %w", err))
+func lookupError(ctx context.Context, tree *axTree, want string, matches int) error {
+	e := &LookupError{Want: want, Matches: matches, Present: tree.present()}
+	url, err := currentURL(ctx)
+	if err != nil {
+		return errors.Join(e, fmt.Errorf("read url: %w", err))
 	}
-	if e.Present, err = present(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("list the page's elements: %w", err))
-	}
-	if len(errs) == 0 {
-		return e
-	}
-	return errors.Join(append([]error{e}, errs...)...)
+	e.URL = url
+	return e
 }
 
 // listed reports whether LookupError lists elements of the role: the roles
@@ -176,42 +194,20 @@ func listed(role string) bool {
 }
 
 // present lists the controls and headings of the page in document order.
-func present(ctx context.Context) ([]string, error) {
-	res, err := chromedp.Call(ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[accessibility.NodeID]*accessibility.Node, len(res.Nodes))
-	var roots []*accessibility.Node
-	for _, n := range res.Nodes {
-		byID[n.NodeID] = n
-		if n.ParentID == "" {
-			roots = append(roots, n)
-		}
-	}
+func (t *axTree) present() []string {
 	var out []string
-	seen := make(map[accessibility.NodeID]bool)
-	var walk func(n *accessibility.Node)
-	walk = func(n *accessibility.Node) {
-		if n == nil || seen[n.NodeID] {
-			return
+	for _, n := range t.nodes {
+		role := axString(n.Role)
+		if n.Ignored || !listed(role) {
+			continue
 		}
-		seen[n.NodeID] = true
-		if role := axString(n.Role); !n.Ignored && listed(role) {
-			if name := axString(n.Name); name != "" {
-				out = append(out, fmt.Sprintf("%s %q", role, name))
-			} else {
-				out = append(out, role+" (no name)")
-			}
-		}
-		for _, id := range n.ChildIDs {
-			walk(byID[id])
+		if name := axString(n.Name); name != "" {
+			out = append(out, fmt.Sprintf("%s %q", role, name))
+		} else {
+			out = append(out, role+" (no name)")
 		}
 	}
-	for _, r := range roots {
-		walk(r)
-	}
-	return out, nil
+	return out
 }
 
 // axProperty returns a property of the element's accessibility node, as

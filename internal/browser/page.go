@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
@@ -30,19 +31,60 @@ type Page struct {
 
 	mu       sync.Mutex
 	consoled []string // see ConsoleErrors
+	nav      navState // guarded by mu
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
+// ErrCrashed reports that the renderer process of a page's tab crashed. The
+// tab then answers nothing, so every action of the page fails at once with
+// an error that wraps ErrCrashed; open a new page to go on.
+var ErrCrashed = errors.New("the tab's renderer process crashed")
+
+// navState is what the page's events tell about the tab's main frame.
+type navState struct {
+	main    cdp.FrameID   // the tab's main frame
+	loading bool          // between the main frame's frameStartedLoading and frameStoppedLoading
+	crashed bool          // see ErrCrashed
+	changed chan struct{} // closed, and replaced, on every event below
+}
+
+// Whether act first waits for the page to finish loading.
+const (
+	immediately = false
+	whenLoaded  = true
+)
+
 // act runs f with a context that carries the tab, ends when ctx does, and
-// ends Options.Timeout after the start.
-func (p *Page) act(ctx context.Context, f func(ctx context.Context) error) error {
-	actx, cancel := context.WithTimeout(p.ctx, p.timeout)
+// ends Options.Timeout after the start. whenLoaded makes f run once the
+// tab's document has finished loading, when a navigation is in progress,
+// whoever started it. act fails at once when the tab has crashed, and
+// cancels f when it crashes meanwhile.
+func (p *Page) act(ctx context.Context, wait bool, f func(ctx context.Context) error) error {
+	if st, _ := p.state(); st.crashed {
+		return ErrCrashed
+	}
+	tctx, cancel := context.WithTimeout(p.ctx, p.timeout)
 	defer cancel()
+	actx, cancelCause := context.WithCancelCause(tctx)
+	defer cancelCause(nil)
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
-	err := f(actx)
+	go func() {
+		if p.waitCrash(actx) {
+			cancelCause(ErrCrashed)
+		}
+	}()
+	var err error
+	if wait {
+		if err = p.waitLoaded(actx); err != nil {
+			err = fmt.Errorf("wait for the page to finish loading: %w", err)
+		}
+	}
+	if err == nil {
+		err = f(actx)
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -51,17 +93,63 @@ func (p *Page) act(ctx context.Context, f func(ctx context.Context) error) error
 		return context.Cause(ctx)
 	case p.ctx.Err() != nil:
 		return fmt.Errorf("page or browser closed: %w", err)
-	case errors.Is(actx.Err(), context.DeadlineExceeded):
+	case errors.Is(context.Cause(actx), ErrCrashed):
+		return ErrCrashed
+	case errors.Is(tctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("not done within %v: %w", p.timeout, err)
 	}
 	return err
+}
+
+// state returns the page's navigation state, and a channel that closes when
+// it next changes.
+func (p *Page) state() (navState, <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.nav.changed == nil {
+		p.nav.changed = make(chan struct{})
+	}
+	return p.nav, p.nav.changed
+}
+
+// waitCrash returns true when the tab crashes before ctx ends.
+func (p *Page) waitCrash(ctx context.Context) bool {
+	for {
+		st, changed := p.state()
+		if st.crashed {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-changed:
+		}
+	}
+}
+
+// waitLoaded waits until the tab's main frame is not loading. A navigation,
+// ours or a page script's, makes it load from the moment the browser starts
+// the navigation until the new document and its resources have loaded.
+func (p *Page) waitLoaded(ctx context.Context) error {
+	for {
+		st, changed := p.state()
+		if !st.loading || st.crashed {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-changed:
+		}
+	}
 }
 
 // Open loads url and waits until the page has loaded. It fails when the
 // page cannot be loaded (a refused connection, an unknown host), not on an
 // HTTP error status: error pages are pages too.
 func (p *Page) Open(ctx context.Context, url string) error {
-	err := p.act(ctx, func(ctx context.Context) error {
+	// A new navigation replaces one in progress: no need to wait for it.
+	err := p.act(ctx, immediately, func(ctx context.Context) error {
 		return chromedp.Do(ctx, chromedp.Navigate(url))
 	})
 	if err != nil {
@@ -77,7 +165,7 @@ func (p *Page) Open(ctx context.Context, url string) error {
 // only or shorter than value; the error gives lengths, never the text, as
 // value may be a password.
 func (p *Page) Fill(ctx context.Context, label, value string) error {
-	err := p.act(ctx, func(ctx context.Context) error {
+	err := p.act(ctx, whenLoaded, func(ctx context.Context) error {
 		el, err := p.find(ctx, label, "textbox", "searchbox", "spinbutton")
 		if err != nil {
 			return err
@@ -124,6 +212,12 @@ func (p *Page) Fill(ctx context.Context, label, value string) error {
 // until the page it leads to has loaded (for a form that redirects, the
 // page at the end of the redirects). It does not wait after other buttons.
 //
+// Click does not wait for a navigation that a script of the page it leads to
+// starts later, such as a form that submits itself when the page has
+// loaded: the page a script takes the user to is waited for with
+// WaitHeading. (Every action first waits for a navigation already in
+// progress to finish loading, so none acts on a document on its way out.)
+//
 // When the browser refuses to send the form because a field fails its
 // constraints (required, pattern, type=email...), Click clicks, so the
 // browser shows its message, and returns an error naming the fields.
@@ -131,7 +225,7 @@ func (p *Page) Fill(ctx context.Context, label, value string) error {
 // With page scripts on, a script that cancels the navigation makes Click
 // fail after Options.Timeout.
 func (p *Page) Click(ctx context.Context, name string) error {
-	err := p.act(ctx, func(ctx context.Context) error {
+	err := p.act(ctx, whenLoaded, func(ctx context.Context) error {
 		el, err := p.find(ctx, name, "button", "link")
 		if err != nil {
 			return err
@@ -205,7 +299,7 @@ const submissionJS = `function() {
 // Choose selects the radio button whose accessible name is label, by
 // clicking it, and checks that it is then selected.
 func (p *Page) Choose(ctx context.Context, label string) error {
-	err := p.act(ctx, func(ctx context.Context) error {
+	err := p.act(ctx, whenLoaded, func(ctx context.Context) error {
 		el, err := p.find(ctx, label, "radio")
 		if err != nil {
 			return err
@@ -235,9 +329,13 @@ func (p *Page) Choose(ctx context.Context, label string) error {
 // the page's <main>, or in the whole page when <main> has none or there is
 // no <main>. Tests use it to check which page they are on. A page with no
 // h1 or h2 gives a *LookupError.
+//
+// Heading reads the document the tab has now (once a navigation in progress
+// has loaded). After a page whose script moves on by itself, use
+// WaitHeading, which waits for the page the script leads to.
 func (p *Page) Heading(ctx context.Context) (string, error) {
 	var name string
-	err := p.act(ctx, func(ctx context.Context) error {
+	err := p.act(ctx, whenLoaded, func(ctx context.Context) error {
 		var err error
 		name, err = p.heading(ctx)
 		return err
@@ -248,12 +346,86 @@ func (p *Page) Heading(ctx context.Context) (string, error) {
 	return name, nil
 }
 
+// WaitHeading waits until Heading gives want: until the first h1 or h2 of
+// the page's <main> (or of the page) has the accessible name want. It looks
+// again whenever the tab navigates, and at least every 50ms, so it sees the
+// page that a page script leads to, such as a form that submits itself when
+// its page has loaded, whatever origin the form posts to and however many
+// redirects follow. A lookup that fails while the tab is between two
+// documents is tried again.
+//
+// WaitHeading returns nil as soon as the heading is want. It gives up after
+// Options.Timeout, or when ctx ends, with an error that names the heading
+// and the URL it saw last (or why it could not read one), and wraps
+// context.DeadlineExceeded or the cause of ctx's end.
+func (p *Page) WaitHeading(ctx context.Context, want string) error {
+	var (
+		last    string // the last heading seen
+		url     string // the page it was seen on
+		lastErr error  // the last lookup's error, when it failed
+		seen    bool
+	)
+	err := p.act(ctx, immediately, func(ctx context.Context) error {
+		for {
+			_, changed := p.state()
+			name, u, err := p.tryHeading(ctx)
+			if err == nil && name == want {
+				return nil
+			}
+			if err == nil {
+				last, url, lastErr, seen = name, u, nil, true
+			} else if ctx.Err() == nil {
+				lastErr = err
+			}
+			tick := time.NewTimer(headingPoll)
+			select {
+			case <-ctx.Done():
+				tick.Stop()
+				return context.Cause(ctx)
+			case <-changed:
+			case <-tick.C:
+			}
+			tick.Stop()
+		}
+	})
+	if err == nil {
+		return nil
+	}
+	switch {
+	case lastErr != nil && seen:
+		err = fmt.Errorf("%w; the last heading seen was %q on %s, and the last lookup failed: %v", err, last, url, lastErr)
+	case lastErr != nil:
+		err = fmt.Errorf("%w; the last lookup failed: %v", err, lastErr)
+	case seen:
+		err = fmt.Errorf("%w; the last heading seen was %q on %s", err, last, url)
+	}
+	return fmt.Errorf("wait for heading %q: %w", want, err)
+}
+
+// headingPoll is how often WaitHeading looks at a page whose heading changes
+// with no navigation (a script that rewrites the page).
+const headingPoll = 50 * time.Millisecond
+
+// tryHeading reads the heading and the URL, within a part of ctx's time, so
+// that a lookup that the tab's change of document holds up is tried again.
+func (p *Page) tryHeading(ctx context.Context) (name, url string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, max(p.timeout/5, time.Second))
+	defer cancel()
+	if name, err = p.heading(ctx); err != nil {
+		return "", "", err
+	}
+	if url, err = currentURL(ctx); err != nil {
+		return "", "", fmt.Errorf("read url: %w", err)
+	}
+	return name, url, nil
+}
+
 // Text returns the text of the page's body as it is rendered (the body's
 // innerText): hidden elements are left out, and blocks are on lines of their
 // own.
 func (p *Page) Text(ctx context.Context) (string, error) {
 	var text string
-	err := p.act(ctx, func(ctx context.Context) error {
+	err := p.act(ctx, whenLoaded, func(ctx context.Context) error {
 		world, err := isolatedWorld(ctx)
 		if err != nil {
 			return err
@@ -277,7 +449,7 @@ func (p *Page) Text(ctx context.Context) (string, error) {
 // URL returns the address of the page the tab shows, after any redirects.
 func (p *Page) URL(ctx context.Context) (string, error) {
 	var url string
-	err := p.act(ctx, func(ctx context.Context) error {
+	err := p.act(ctx, whenLoaded, func(ctx context.Context) error {
 		var err error
 		url, err = currentURL(ctx)
 		return err
@@ -292,7 +464,9 @@ func (p *Page) URL(ctx context.Context) (string, error) {
 // window, to path, with mode 0644. It creates the directory when missing.
 func (p *Page) Screenshot(ctx context.Context, path string) error {
 	var png []byte
-	err := p.act(ctx, func(ctx context.Context) error {
+	// A screenshot shows the page as it is, loaded or not: a test that
+	// failed wants to see a page that never finished loading too.
+	err := p.act(ctx, immediately, func(ctx context.Context) error {
 		var err error
 		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
 		return err
@@ -329,12 +503,31 @@ func (p *Page) ConsoleErrors() []string {
 	return append([]string(nil), p.consoled...)
 }
 
-// observe records the errors for ConsoleErrors. chromedp calls it for every
-// event of the tab, in order, before it handles the next message, so an
-// action that returns has had its errors recorded.
+// observe records the errors for ConsoleErrors, and the state of the tab's
+// main frame for waitLoaded and WaitHeading. chromedp calls it for every event of
+// the tab, in order, before it handles the next message, so an action that
+// returns has had its errors recorded.
 func (p *Page) observe(ev any) {
 	var msg string
 	switch ev := ev.(type) {
+	case *page.EventFrameStartedLoading:
+		p.navigated(ev.FrameID, func(st *navState) { st.loading = true })
+		return
+	case *page.EventFrameStoppedLoading:
+		p.navigated(ev.FrameID, func(st *navState) { st.loading = false })
+		return
+	case *page.EventFrameNavigated:
+		if ev.Frame.ParentID == "" {
+			p.setMainFrame(ev.Frame.ID)
+		}
+		return
+	case *page.EventLoadEventFired, *page.EventDomContentEventFired, *page.EventNavigatedWithinDocument:
+		// WaitHeading looks again.
+		p.navigated("", nil)
+		return
+	case *inspector.EventTargetCrashed:
+		p.navigated("", func(st *navState) { st.crashed = true })
+		return
 	case *log.EventEntryAdded:
 		if ev.Entry.Level != log.EntryLevelError {
 			return
@@ -362,6 +555,28 @@ func (p *Page) observe(ev any) {
 	p.mu.Lock()
 	p.consoled = append(p.consoled, msg)
 	p.mu.Unlock()
+}
+
+// navigated applies change to the navigation state when the event is about
+// frame, the main frame ("" for any frame), and tells those who wait that the
+// state changed.
+func (p *Page) navigated(frame cdp.FrameID, change func(st *navState)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if frame != "" && frame != p.nav.main {
+		return
+	}
+	if change != nil {
+		change(&p.nav)
+	}
+	if p.nav.changed != nil {
+		close(p.nav.changed)
+		p.nav.changed = nil
+	}
+}
+
+func (p *Page) setMainFrame(id cdp.FrameID) {
+	p.navigated("", func(st *navState) { st.main = id })
 }
 
 // Close closes the tab and disposes of its browser context and cookies. It
