@@ -64,16 +64,17 @@ type console struct {
 
 // browserState is a drill's pages and screenshots.
 type browserState struct {
-	pages    []*browser.Page
-	signedIn map[string]*browser.Page // sign_in saves: the page after the IdP sent the user on
-	consoles map[string]*console      // assume_role_with_saml and assume_role saves
-	shotDir  string                   // temporary directory of this drill's screenshots
-	shots    int
+	pages     []*browser.Page
+	signedIn  map[string]*browser.Page // sign_in saves: the page after the IdP sent the user on
+	consoles  map[string]*console      // assume_role_with_saml and assume_role saves
+	totpSteps map[string]int64         // the last TOTP time step used, by user
+	shotDir   string                   // temporary directory of this drill's screenshots
+	shots     int
 }
 
 func (r *runner) browserState() *browserState {
 	if r.b == nil {
-		r.b = &browserState{signedIn: map[string]*browser.Page{}, consoles: map[string]*console{}}
+		r.b = &browserState{signedIn: map[string]*browser.Page{}, consoles: map[string]*console{}, totpSteps: map[string]int64{}}
 	}
 	return r.b
 }
@@ -143,9 +144,15 @@ func (r *runner) browserStep(ctx context.Context, st Step) (detail string, handl
 	switch {
 	case st.SignIn != nil && len(st.SignIn.Faults) == 0:
 		detail, err = r.browserSignIn(ctx, st)
-	case st.FederateSAML != nil && st.FederateSAML.Duration == 0 && r.browserState().signedIn[st.FederateSAML.Response] != nil:
+	case st.FederateSAML != nil && r.browserState().signedIn[st.FederateSAML.Response] != nil:
+		if st.FederateSAML.Duration != 0 {
+			return "AWS's sign-in page takes no DurationSeconds; run the drill without --browser to check this step", true, errSkip
+		}
 		detail, err = r.browserChooseRole(ctx, st)
-	case st.AssumeRole != nil && st.AssumeRole.Duration == 0 && r.browserState().consoles[st.AssumeRole.Credentials] != nil:
+	case st.AssumeRole != nil && r.browserState().consoles[st.AssumeRole.Credentials] != nil:
+		if st.AssumeRole.Duration != 0 {
+			return "the console's Switch Role always asks for one hour; run the drill without --browser to check this step", true, errSkip
+		}
 		detail, err = r.browserSwitchRole(ctx, st)
 	case st.WhoAmI != nil && r.browserState().consoles[st.WhoAmI.Credentials] != nil:
 		detail, err = r.browserWhoAmI(ctx, st)
@@ -231,7 +238,18 @@ func (r *runner) browserSignIn(ctx context.Context, st Step) (string, error) {
 		if seed == "" {
 			return "", fmt.Errorf("the IdP asks %s for a verification code, and the drill knows no authenticator secret for them", s.User)
 		}
-		code, err := totp.GenerateCodeCustom(seed, r.now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		// An IdP accepts each code once (RFC 6238 section 5.2): a second
+		// sign-in within the same 30 seconds uses the authenticator's next
+		// code, which the IdP's one step of tolerance accepts.
+		step := r.now().Unix() / 30
+		if last, ok := b.totpSteps[s.User]; ok && step <= last {
+			step = last + 1
+		}
+		if step > r.now().Unix()/30+1 {
+			return "", fmt.Errorf("%s signed in more than twice within a minute: the authenticator has no unused code left", s.User)
+		}
+		b.totpSteps[s.User] = step
+		code, err := totp.GenerateCodeCustom(seed, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 		if err != nil {
 			return "", err
 		}
@@ -273,14 +291,17 @@ func (r *runner) browserSignIn(ctx context.Context, st Step) (string, error) {
 			return "", err
 		}
 	}
+	// The IdP's refusals fail this step; once the IdP has sent the user
+	// on, what AWS's sign-in page says belongs to the role step, as
+	// AssumeRoleWithSAML's answer does through the API.
 	var refusal error
-	switch {
+	switch url, _ := p.URL(ctx); {
 	case strings.HasSuffix(h, headingDisabled):
 		refusal = fmt.Errorf("%w: the IdP shows %q", idp.ErrAppDisabled, h)
 	case h == headingNoRole:
 		refusal = fmt.Errorf("%w: the IdP shows %q", idp.ErrNoRole, h)
-	case h != headingChooser && h != headingConsole:
-		refusal = pageError(ctx, p)
+	case strings.HasPrefix(url, strings.TrimSuffix(bt.IdPURL, "/")+"/"):
+		refusal = fmt.Errorf("the IdP did not send %s on: %s", s.User, pageText(ctx, p))
 	}
 	if refusal == nil && s.Save != "" {
 		b.signedIn[s.Save] = p
@@ -353,8 +374,15 @@ func (r *runner) browserChooseRole(ctx context.Context, st Step) (string, error)
 	if err != nil {
 		return "", err
 	}
+	notOffered := func(offered string) (string, error) {
+		return fmt.Sprintf("AWS's sign-in page does not offer %s (%s), so a browser cannot ask for it; run the drill without --browser to check STS's answer", f.Role, offered), errSkip
+	}
 	if h == headingChooser {
 		if err := p.Choose(ctx, f.Role[strings.LastIndexByte(f.Role, '/')+1:]); err != nil {
+			var missing *browser.LookupError
+			if errors.As(err, &missing) {
+				return notOffered("its role chooser lists other roles")
+			}
 			return "", err
 		}
 		if err := p.Click(ctx, "Sign in"); err != nil {
@@ -369,7 +397,7 @@ func (r *runner) browserChooseRole(ctx context.Context, st Step) (string, error)
 	}
 	arn := consoleARN(ctx, p)
 	if roleOf(arn) != roleOf(f.Role) {
-		return "", fmt.Errorf("the console shows %s, not a session of %s", arn, f.Role)
+		return notOffered("the response names one role, and AWS signed the user in as " + arn)
 	}
 	if f.Save != "" {
 		r.browserState().consoles[f.Save] = &console{page: p, arn: arn}
@@ -422,6 +450,17 @@ func (r *runner) browserWhoAmI(ctx context.Context, st Step) (string, error) {
 		return "", err
 	}
 	got := consoleARN(ctx, p)
+	if h, _ := p.Heading(ctx); got == "" && h != headingConsole {
+		// The console ends a session when its credentials expire and sends
+		// the browser to the sign-in page: its form of ExpiredToken.
+		if e := st.ExpectError; e != nil && e.Code == "ExpiredToken" {
+			return "the console ended " + st.WhoAmI.Credentials + "'s session at its expiry (the browser is on " + strconvQuote(h) + ")", nil
+		}
+		return "", fmt.Errorf("the console no longer has %s's session (the browser is on %q)", st.WhoAmI.Credentials, h)
+	}
+	if st.ExpectError != nil {
+		return "", fmt.Errorf("expected %s, but the console still shows %s", expectText(st.ExpectError), got)
+	}
 	if got != c.arn {
 		return "", fmt.Errorf("the console shows %s, not %s's identity %s", got, st.WhoAmI.Credentials, c.arn)
 	}
