@@ -333,3 +333,36 @@ func code(t *testing.T, seed string, at time.Time) string {
 	}
 	return c
 }
+
+// TestConsoleCookies checks what the sign-in endpoint's answer sets: the
+// console session cookie is HttpOnly and SameSite, and the answer is a
+// redirect to the console that no cache keeps.
+func TestConsoleCookies(t *testing.T) {
+	w := newWorld(t, nil)
+	c := &http.Client{Transport: w.client.Transport, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(w.url+"/saml", url.Values{"SAMLResponse": {w.mint(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console" {
+		t.Fatalf("POST /saml: %d to %q, want 303 to /console", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	var found bool
+	for _, ck := range resp.Cookies() {
+		if ck.Name != "bg_console" {
+			continue
+		}
+		found = true
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || len(ck.Value) < 32 {
+			t.Errorf("console cookie %+v: want HttpOnly, SameSite=Lax, Path=/ and a long random value", ck)
+		}
+	}
+	if !found {
+		t.Errorf("no console session cookie in %v", resp.Header.Values("Set-Cookie"))
+	}
+}
