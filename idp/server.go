@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/breakglass-dev/breakglass/internal/lockout"
 )
 
 //go:embed web
@@ -91,7 +93,7 @@ type server struct {
 	p        *Provider
 	log      *slog.Logger
 	lifetime time.Duration
-	throttle *throttle
+	throttle *lockout.Lockout
 	signIn   string // HandlerConfig.SignInURL
 
 	mu       sync.Mutex
@@ -124,7 +126,7 @@ func (p *Provider) Handler(cfg HandlerConfig) http.Handler {
 	if window <= 0 {
 		window = 15 * time.Minute
 	}
-	s.throttle = newThrottle(max, window, p.now)
+	s.throttle = lockout.New(max, window, p.now)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+MetadataPath, s.metadata)
@@ -334,7 +336,7 @@ func clientAddr(r *http.Request) string {
 // throttled refuses with 429 when the username or the client address has
 // failed too often; it reports whether it did.
 func (s *server) throttled(w http.ResponseWriter, r *http.Request, username string) bool {
-	wait := max(s.throttle.blocked("user:"+username), s.throttle.blocked("addr:"+clientAddr(r)))
+	wait := max(s.throttle.Blocked("user:"+username), s.throttle.Blocked("addr:"+clientAddr(r)))
 	if wait <= 0 {
 		return false
 	}
@@ -346,8 +348,8 @@ func (s *server) throttled(w http.ResponseWriter, r *http.Request, username stri
 }
 
 func (s *server) failedLogin(w http.ResponseWriter, r *http.Request, username, ret string, totpStep bool) {
-	s.throttle.fail("user:" + username)
-	s.throttle.fail("addr:" + clientAddr(r))
+	s.throttle.Fail("user:" + username)
+	s.throttle.Fail("addr:" + clientAddr(r))
 	// An unknown "username" is often a password typed in the wrong field:
 	// only known usernames are logged.
 	if s.p.HasUser(username) {
@@ -398,7 +400,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "totp", pageData{Title: "Verify it's you", CSRF: sess.csrf})
 		return
 	}
-	s.throttle.reset("user:" + username)
+	s.throttle.Reset("user:" + username)
 	s.startSession(w, r, username, false, false)
 	s.log.Info("signed in", "user", username, "remote", clientAddr(r), "mfa", false)
 	http.Redirect(w, r, ret, http.StatusSeeOther)
@@ -424,7 +426,7 @@ func (s *server) loginTOTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ret := sess.ret
 	s.mu.Unlock()
-	s.throttle.reset("user:" + sess.user)
+	s.throttle.Reset("user:" + sess.user)
 	s.startSession(w, r, sess.user, false, true)
 	s.log.Info("signed in", "user", sess.user, "remote", clientAddr(r), "mfa", true)
 	http.Redirect(w, r, ret, http.StatusSeeOther)

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/breakglass-dev/breakglass/sp/iam"
@@ -223,7 +222,7 @@ func (h *Handler) iamRefuse(w http.ResponseWriter, r *http.Request, status int, 
 func (h *Handler) throttled(w http.ResponseWriter, r *http.Request, keys ...string) bool {
 	var wait time.Duration
 	for _, k := range keys {
-		wait = max(wait, h.failures.blocked(k))
+		wait = max(wait, h.failures.Blocked(k))
 	}
 	if wait <= 0 {
 		return false
@@ -237,8 +236,8 @@ func (h *Handler) throttled(w http.ResponseWriter, r *http.Request, keys ...stri
 // failedIAM records a failed IAM user sign-in: CloudTrail hides a user
 // name that does not exist [R32].
 func (h *Handler) failedIAM(r *http.Request, account, user string, known bool, mfaUsed string) {
-	h.failures.fail("user:" + account + "/" + user)
-	h.failures.fail("addr:" + clientAddr(r))
+	h.failures.Fail("user:" + account + "/" + user)
+	h.failures.Fail("addr:" + clientAddr(r))
 	p := store.Principal{Type: store.IAMUser, Account: account}
 	if known {
 		if u, err := h.cfg.Store.User(account, user); err == nil {
@@ -356,7 +355,7 @@ func (h *Handler) iamMFA(w http.ResponseWriter, r *http.Request) {
 // finishIAM starts the console session of a signed-in IAM user.
 func (h *Handler) finishIAM(w http.ResponseWriter, r *http.Request, p store.Principal, mfa bool) {
 	now := h.now()
-	h.failures.reset("user:" + p.Account + "/" + p.ARN[strings.LastIndexByte(p.ARN, '/')+1:])
+	h.failures.Reset("user:" + p.Account + "/" + p.ARN[strings.LastIndexByte(p.ARN, '/')+1:])
 	p.Session = &store.Session{MFA: mfa, IssuedAt: now}
 	k := store.AccessKey{Principal: p, Created: now, Expires: now.Add(iamConsoleSession)}
 	h.newSession(w, r, identity{key: k}, k.Expires, "")
@@ -372,64 +371,4 @@ func (h *Handler) finishIAM(w http.ResponseWriter, r *http.Request, p store.Prin
 // iamLoginData is the additionalEventData of an IAM user's ConsoleLogin.
 func iamLoginData(mfaUsed string) map[string]any {
 	return map[string]any{"LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No", "MFAUsed": mfaUsed}
-}
-
-// failures counts failed sign-ins per key within a window.
-type failures struct {
-	max    int
-	window time.Duration
-	now    func() time.Time
-
-	mu   sync.Mutex
-	seen map[string][]time.Time
-}
-
-func newFailures(max int, window time.Duration, now func() time.Time) *failures {
-	return &failures{max: max, window: window, now: now, seen: map[string][]time.Time{}}
-}
-
-// recent drops the failures of key older than the window; f.mu held.
-func (f *failures) recent(key string, now time.Time) []time.Time {
-	ts := f.seen[key]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= f.window {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(f.seen, key)
-		return nil
-	}
-	f.seen[key] = ts
-	return ts
-}
-
-func (f *failures) fail(key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	if len(f.seen) > 4*sweepAbove {
-		for k := range f.seen {
-			f.recent(k, now)
-		}
-	}
-	f.seen[key] = append(f.recent(key, now), now)
-}
-
-func (f *failures) reset(key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.seen, key)
-}
-
-// blocked returns how long key must wait, or 0.
-func (f *failures) blocked(key string) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	ts := f.recent(key, now)
-	if len(ts) < f.max {
-		return 0
-	}
-	return f.window - now.Sub(ts[len(ts)-f.max])
 }

@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/breakglass-dev/breakglass/internal/lockout"
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
@@ -124,7 +125,7 @@ type Handler struct {
 	cfg      Config
 	log      *slog.Logger
 	mux      *http.ServeMux
-	failures *failures
+	failures *lockout.Lockout
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -144,7 +145,7 @@ func New(cfg Config) *Handler {
 	if window <= 0 {
 		window = 15 * time.Minute
 	}
-	h.failures = newFailures(maxFail, window, h.now)
+	h.failures = lockout.New(maxFail, window, h.now)
 	static, err := fs.Sub(webFS, "web/static")
 	if err != nil {
 		panic(err) // a valid path in the embedded tree
