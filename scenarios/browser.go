@@ -329,7 +329,11 @@ var reSwitchError = regexp.MustCompile(`AssumeRole answered (\w+): (.*) \(reques
 // pageError turns an AWS error page into an API error with AWS's code and
 // message, so expect_error steps judge browser and API alike.
 func pageError(ctx context.Context, p *browser.Page) error {
-	text := pageText(ctx, p)
+	return pageErrorText(pageText(ctx, p))
+}
+
+// pageErrorText reads AWS's code and message from an error page's text.
+func pageErrorText(text string) error {
 	if m := reSwitchError.FindStringSubmatch(text); m != nil {
 		return &smithy.GenericAPIError{Code: m[1], Message: m[2]}
 	}

@@ -80,6 +80,8 @@ func TestBuiltinDrillsCatchBrokenLandscapes(t *testing.T) {
 			`Principal: {AWS: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"}`, `Principal: {AWS: "arn:aws:iam::999999999999:root"}`, "AccessDenied"},
 		{"fm3/identity-center-disrupted", "the chained-hop alert watches the wrong role names",
 			"userName: [{prefix: EmergencyAccess_}]", "userName: [{prefix: BreakGlass_}]", "alert break-glass-chained-hop matches none"},
+		{"fm3/identity-center-disrupted", "the console sign-in alert watches the wrong role names",
+			`arn: [{prefix: "arn:aws:sts::111111111111:assumed-role/EmergencyAccess_"}]`, `arn: [{prefix: "arn:aws:sts::111111111111:assumed-role/BreakGlass_"}]`, "alert break-glass-console-sign-in matches none"},
 		{"fm1/iam-user", "the emergency role does not require MFA of the break-glass user",
 			"              Action: sts:AssumeRole\n              Condition:\n                Bool: {\"aws:MultiFactorAuthPresent\": \"true\"}\n        inline_policies:\n          AssumeWorkloadRole:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession]\n                Resource: \"arn:aws:iam::222222222222:role/EmergencyAccess_RO\"",
 			"              Action: sts:AssumeRole\n        inline_policies:\n          AssumeWorkloadRole:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession]\n                Resource: \"arn:aws:iam::222222222222:role/EmergencyAccess_RO\"",
@@ -168,6 +170,8 @@ func TestParseErrors(t *testing.T) {
 		{"unsaved credentials", "title: x\nsteps:\n  - caller_identity: {credentials: nope}\n", `credentials "nope" is not saved`},
 		{"bad duration", "title: x\nsteps:\n  - advance_clock: soon\n", "advance_clock"},
 		{"expect_error on an action that cannot fail", "title: x\nsteps:\n  - enable_app: aws\n    expect_error: {code: X}\n", "expect_error does not apply to enable_app"},
+		{"console_sign_in without a role", "title: x\nsteps:\n  - sign_in: {user: a, save: r}\n  - console_sign_in: {response: r}\n", "console_sign_in needs the role ARN"},
+		{"console_sign_in of an unsaved response", "title: x\nsteps:\n  - console_sign_in: {response: r, role: x}\n", `response "r" is not saved`},
 		{"expect_alert without an alert", "title: x\nsteps:\n  - expect_alert: {account: '111111111111'}\n", "expect_alert needs account and alert"},
 		{"expect_error on expect_alert", "title: x\nsteps:\n  - expect_alert: {account: '111111111111', alert: a}\n    expect_error: {code: X}\n", "expect_error does not apply to expect_alert"},
 		{"save with expect_error", "title: x\nsteps:\n  - sign_in: {user: a, save: r}\n    expect_error: {code: NoRole}\n", "saves nothing"},
@@ -184,5 +188,46 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// console_sign_in walks AWS's sign-in page over plain HTTP: the role
+// chooser for a response with several roles, AWS's error for a response it
+// refuses, and a failure for a role the response does not offer.
+func TestConsoleSignInStep(t *testing.T) {
+	const head = `title: console sign-in
+steps:
+  - enable_app: aws
+  - add_member: {user: alice, group: "aws#EmergencyAccess_Role1_RO#111111111111"}
+  - add_member: {user: alice, group: "aws#EmergencyAccess_Role1_Ops#111111111111"}
+  - sign_in: {user: alice, save: r}
+`
+	sc, err := scenarios.Parse("t", "t.yaml", []byte(head+`  - console_sign_in: {response: r, role: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_Ops"}
+  - sign_in: {user: alice, faults: [foreign-key], save: bad}
+  - console_sign_in: {response: bad, role: "arn:aws:iam::111111111111:role/EmergencyAccess_Role1_RO"}
+    expect_error: {code: InvalidIdentityToken, message: Response signature invalid}
+  - expect_event: {account: "111111111111", event_name: ConsoleLogin}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, landscape.Default(), sc)
+	for _, s := range res.Steps {
+		if s.Status != scenarios.Passed {
+			t.Errorf("step %d (%s): %s: %s", s.Index, s.Action, s.Status, s.Detail)
+		}
+	}
+	if d := res.Steps[4].Detail; !strings.Contains(d, "assumed-role/EmergencyAccess_Role1_Ops/alice@example.com") {
+		t.Errorf("console sign-in detail %q", d)
+	}
+
+	sc, err = scenarios.Parse("t", "t.yaml", []byte(head+`  - console_sign_in: {response: r, role: "arn:aws:iam::111111111111:role/EmergencyAccess_Role2_Ops"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = run(t, landscape.Default(), sc)
+	if last := res.Steps[len(res.Steps)-1]; res.Passed || !strings.Contains(last.Detail, "does not offer") {
+		t.Errorf("a role the response does not name: passed=%v, last step %q", res.Passed, last.Detail)
 	}
 }

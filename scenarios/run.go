@@ -320,6 +320,8 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return r.importMetadata(ctx, st)
 	case st.CheckCertificate != nil:
 		return r.checkCertificate(ctx, st.CheckCertificate)
+	case st.ConsoleSignIn != nil:
+		return r.consoleSignIn(ctx, st)
 	}
 	return "", fmt.Errorf("step has no action")
 }

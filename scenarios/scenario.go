@@ -64,6 +64,10 @@ type Step struct {
 	// CheckCertificate reads a provider's metadata and checks its signing
 	// certificates stay valid for a while: the early warning.
 	CheckCertificate *CheckCertificate `yaml:"check_provider_certificate"`
+	// ConsoleSignIn posts a saved SAMLResponse to AWS's sign-in page, as
+	// the IdP's auto-POST does, and picks a role on its chooser: a console
+	// session and a ConsoleLogin event.
+	ConsoleSignIn *ConsoleSignIn `yaml:"console_sign_in"`
 
 	// ExpectError makes the step pass only if the action fails with this
 	// AWS error (or, for sign_in, this IdP refusal).
@@ -98,6 +102,13 @@ type Federate struct {
 	Provider string `yaml:"provider"`
 	Duration int32  `yaml:"duration"`
 	Save     string `yaml:"save"`
+}
+
+// ConsoleSignIn signs in to the console with a saved SAMLResponse, as the
+// role Role (one of the response's roles).
+type ConsoleSignIn struct {
+	Response string `yaml:"response"`
+	Role     string `yaml:"role"`
 }
 
 // AssumeRole is the chained hop, with saved credentials.
@@ -285,6 +296,11 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 			}
 		case st.WhoAmI != nil:
 			use(st.Line, "credentials", st.WhoAmI.Credentials)
+		case st.ConsoleSignIn != nil:
+			use(st.Line, "response", st.ConsoleSignIn.Response)
+			if st.ConsoleSignIn.Role == "" {
+				add(st.Line, "console_sign_in needs the role ARN to pick")
+			}
 		case st.Simulate != nil:
 			if st.Simulate.Expect != "allowed" && st.Simulate.Expect != "denied" {
 				add(st.Line, "simulate.expect must be allowed or denied, not %q", st.Simulate.Expect)
@@ -340,7 +356,7 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 			case st.ExpectError.Code == "":
 				add(st.Line, "expect_error.code is required")
 			case !canFail[acts[0]]:
-				add(st.Line, "expect_error does not apply to %s: only to sign_in, assume_role_with_saml, assume_role, caller_identity, iam_user_sign_in and import_metadata", acts[0])
+				add(st.Line, "expect_error does not apply to %s: only to sign_in, assume_role_with_saml, console_sign_in, assume_role, caller_identity, iam_user_sign_in and import_metadata", acts[0])
 			case saves(*st):
 				add(st.Line, "a step that expects an error saves nothing: drop save")
 			}
@@ -353,7 +369,7 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 }
 
 // canFail lists the actions whose refusal a step may expect.
-var canFail = map[string]bool{"sign_in": true, "assume_role_with_saml": true, "assume_role": true,
+var canFail = map[string]bool{"sign_in": true, "assume_role_with_saml": true, "console_sign_in": true, "assume_role": true,
 	"caller_identity": true, "iam_user_sign_in": true, "import_metadata": true}
 
 // saves reports whether a step saves a response or credentials.
