@@ -16,8 +16,11 @@
 // returns and whose Rule names the check; the private cause (Unwrap) says why,
 // for explain and logs, and is never part of the AWS message.
 //
-// Signatures are verified by goxmldsig against the provider's metadata
-// certificates only. Every value Verify returns is read from the element
+// The posted response is parsed once, by etree over encoding/xml in strict
+// mode, and the XML safety rules (no DTD, no processing instruction, no
+// duplicate attribute, no undeclared prefix, bounded depth) are applied to
+// that tree before any signature work. Signatures are verified by goxmldsig
+// against the provider's metadata certificates only. Every value Verify returns is read from the element
 // goxmldsig returns (the canonicalized copy of what was signed), never from
 // the tree that was posted, and text values are read as the concatenation of
 // all character data, so comments inserted into a signed value cannot change

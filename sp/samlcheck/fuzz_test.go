@@ -16,7 +16,8 @@ import (
 // FuzzVerify feeds arbitrary response documents to Verify: it must not
 // panic, must return an *Error or a result, never both, and whatever it
 // accepts must carry the values xmlsec1 signed (the fuzzer cannot forge a
-// signature).
+// signature). Verify's one-pass XML rules must refuse whatever the
+// encoding/xml safety scan refuses.
 func FuzzVerify(f *testing.F) {
 	for _, name := range []string{
 		"response-assertion-signed.xml", "response-both-signed.xml", "response-response-signed.xml",
@@ -28,9 +29,18 @@ func FuzzVerify(f *testing.F) {
 	for _, file := range files {
 		f.Add(readFile(f, file))
 	}
-	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>`))
+	for _, tc := range xmlCases {
+		f.Add([]byte(tc.doc))
+	}
 	p := provider(f, "metadata-idp.xml")
 	f.Fuzz(func(t *testing.T, doc []byte) {
+		// Verify parses with the tree rules alone (parseTree); they must
+		// refuse whatever scanXML refuses.
+		if d, err := readTree(doc); err == nil && checkTree(d, nil) == nil {
+			if _, err := scanXML(doc); err != nil {
+				t.Fatalf("the tree rules accept a document scanXML refuses: %v", err)
+			}
+		}
 		req := Request{SAMLAssertion: base64.StdEncoding.EncodeToString(doc), RoleARN: testRoleOps, PrincipalARN: testProvider}
 		start := time.Now()
 		res, steps, err := Verify(req, p, testNow, Settings{})

@@ -1,6 +1,7 @@
 package samlcheck
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
@@ -215,7 +216,11 @@ type verifier struct {
 }
 
 func (v *verifier) pass(rule, format string, args ...any) {
-	v.steps = append(v.steps, Step{Rule: rule, Status: StepPass, Detail: fmt.Sprintf(format, args...)})
+	detail := format
+	if len(args) > 0 {
+		detail = fmt.Sprintf(format, args...)
+	}
+	v.steps = append(v.steps, Step{Rule: rule, Status: StepPass, Detail: detail})
 }
 
 // fail records e and marks every later rule skipped.
@@ -298,7 +303,7 @@ func (v *verifier) fail(e *Error) (*Result, []Step, error) {
 //
 // Values are used exactly as signed: no whitespace trimming.
 func Verify(req Request, p Provider, now time.Time, s Settings) (*Result, []Step, error) {
-	v := &verifier{req: req, p: p, now: now, s: s}
+	v := &verifier{req: req, p: p, now: now, s: s, steps: make([]Step, 0, len(CheckOrder()))}
 	return v.run()
 }
 
@@ -334,14 +339,14 @@ func (v *verifier) run() (*Result, []Step, error) {
 	v.pass(RuleBase64, "decoded %d bytes", len(raw))
 
 	// 4. XML.
-	px, err := parseXML(raw)
+	doc, err := parseTree(raw)
 	if err != nil {
 		return v.fail(invalidToken(MsgInvalidResponse, RuleXML, err))
 	}
 	v.pass(RuleXML, "well-formed, no DTD")
 
 	// 5. Root.
-	resp := px.doc.Root()
+	resp := doc.Root()
 	if !is(resp, nsProtocol, "Response") {
 		return v.fail(invalidToken(MsgInvalidResponse, RuleResponse,
 			fmt.Errorf("root element is {%s}%s, want {%s}Response", resp.NamespaceURI(), resp.Tag, nsProtocol)))
@@ -669,17 +674,24 @@ func keys(m map[string]bool) []string {
 func checkModel(req Request) *Error {
 	var msgs []string
 	length := func(member, value string, sensitive bool, lo, hi int) {
-		n := utf8.RuneCountInString(value)
+		// A character is 1-4 bytes: count them only when the byte
+		// length leaves the verdict open (a SAMLAssertion is long).
+		n := len(value)
+		if n < 4*lo || n > hi {
+			n = utf8.RuneCountInString(value)
+		}
+		if n >= lo && n <= hi {
+			return
+		}
 		shown := fmt.Sprintf("Value '%s' at '%s'", value, member)
 		if sensitive {
 			// Sensitive members are not echoed (inferred from AWS's
 			// Cognito password errors). UNCONFIRMED.
 			shown = fmt.Sprintf("Value at '%s'", member)
 		}
-		switch {
-		case n < lo:
+		if n < lo {
 			msgs = append(msgs, fmt.Sprintf("%s failed to satisfy constraint: Member must have length greater than or equal to %d", shown, lo))
-		case n > hi:
+		} else {
 			msgs = append(msgs, fmt.Sprintf("%s failed to satisfy constraint: Member must have length less than or equal to %d", shown, hi))
 		}
 	}
@@ -1057,20 +1069,40 @@ func (s *signed) addCert(md *Metadata, c *x509.Certificate) {
 	}
 }
 
-// validate verifies el's enveloped signature against each metadata signing
-// certificate in turn and returns goxmldsig's verified copy and the
-// certificate that verified it.
+// validate verifies el's enveloped signature against the metadata signing
+// certificates and returns goxmldsig's verified copy and the certificate
+// that verified it.
 //
 // goxmldsig checks the certificate's validity window itself; its clock is
 // set inside the window so that the cryptographic verdict is separate from
 // the validity verdict, which Verify reports as certificate-validity.
+//
+// When the signature names its certificate the usual way (one KeyInfo
+// holding one X509Data of X509Certificates) and the first one is a metadata
+// signing certificate, byte for byte, goxmldsig gets that certificate as its
+// only trusted one and the signature without its KeyInfo, for the duration
+// of the call. That is the check goxmldsig makes on the KeyInfo (its first
+// certificate must equal a trusted one) without decoding and parsing that
+// certificate again on every call; KeyInfo lies outside what an enveloped
+// signature covers, so the digest and the verified copy are the same. Any
+// other KeyInfo, or a certificate that is not in the metadata, takes the
+// general path: goxmldsig with the KeyInfo, against each metadata signing
+// certificate in turn.
 func (v *verifier) validate(el *etree.Element) (*etree.Element, *x509.Certificate, error) {
+	if c, ki := keyInfoCertificate(el, v.p.Metadata); c != nil {
+		sig, i := ki.Parent(), ki.Index()
+		sig.RemoveChildAt(i)
+		out, err := validateWith(el, c)
+		sig.InsertChildAt(i, ki)
+		if err != nil {
+			return nil, nil, err
+		}
+		return out, c, nil
+	}
 	var lastErr error
 	for _, idp := range v.p.Metadata.IdPs {
 		for _, c := range idp.SigningCertificates() {
-			ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{c.Cert}})
-			ctx.Clock = dsig.NewFakeClockAt(c.Cert.NotBefore)
-			out, err := ctx.Validate(el)
+			out, err := validateWith(el, c.Cert)
 			if err == nil {
 				return out, c.Cert, nil
 			}
@@ -1085,6 +1117,76 @@ func (v *verifier) validate(el *etree.Element) (*etree.Element, *x509.Certificat
 		return nil, nil, fmt.Errorf("signed with a certificate that is not in the provider's metadata: %w", lastErr)
 	}
 	return nil, nil, lastErr
+}
+
+// validateWith runs goxmldsig on el with c as the only trusted certificate.
+func validateWith(el *etree.Element, c *x509.Certificate) (*etree.Element, error) {
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{c}})
+	ctx.Clock = dsig.NewFakeClockAt(c.NotBefore)
+	return ctx.Validate(el)
+}
+
+// keyInfoCertificate returns the metadata signing certificate that the
+// KeyInfo of el's signature names, and that KeyInfo, when the signature has
+// the usual shape: el has one ds:Signature child, which has one child named
+// KeyInfo (goxmldsig counts them by local name), in the ds namespace, holding
+// only a ds:X509Data that holds only ds:X509Certificates, the first of which
+// is base64 (goxmldsig drops ASCII whitespace first) of the DER of a
+// metadata signing certificate. Otherwise it returns nil, nil.
+func keyInfoCertificate(el *etree.Element, md *Metadata) (*x509.Certificate, *etree.Element) {
+	sig, err := child(el, nsDSig, "Signature")
+	if err != nil || sig == nil {
+		return nil, nil
+	}
+	var ki *etree.Element
+	for _, c := range sig.ChildElements() {
+		if c.Tag == "KeyInfo" {
+			if ki != nil {
+				return nil, nil
+			}
+			ki = c
+		}
+	}
+	if !is(ki, nsDSig, "KeyInfo") {
+		return nil, nil
+	}
+	data := ki.ChildElements()
+	if len(data) != 1 || !is(data[0], nsDSig, "X509Data") {
+		return nil, nil
+	}
+	certs := data[0].ChildElements()
+	if len(certs) == 0 {
+		return nil, nil
+	}
+	for _, c := range certs {
+		if !is(c, nsDSig, "X509Certificate") {
+			return nil, nil
+		}
+	}
+	b64, err := text(certs[0])
+	if err != nil {
+		return nil, nil
+	}
+	if strings.ContainsAny(b64, " \t\n\f\r") {
+		b64 = strings.Map(func(r rune) rune {
+			if strings.ContainsRune(" \t\n\f\r", r) {
+				return -1
+			}
+			return r
+		}, b64)
+	}
+	der, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(der) == 0 {
+		return nil, nil
+	}
+	for _, idp := range md.IdPs {
+		for _, c := range idp.SigningCertificates() {
+			if bytes.Equal(c.Cert.Raw, der) {
+				return c.Cert, ki
+			}
+		}
+	}
+	return nil, nil
 }
 
 // algorithms returns the SignatureMethod and DigestMethod URIs of sig. It

@@ -642,3 +642,82 @@ func TestErrorType(t *testing.T) {
 		t.Error("got wrong HTTP status")
 	}
 }
+
+// TestKeyInfoShapes checks that the signature verdict does not depend on
+// whether validate picks the certificate from KeyInfo itself (the usual
+// shape) or leaves KeyInfo to goxmldsig (every other shape).
+func TestKeyInfoShapes(t *testing.T) {
+	t.Parallel()
+	signed := fixture(t, "response-assertion-signed.xml")
+	pemBody := func(file string) string {
+		s := fixture(t, file)
+		s = strings.TrimPrefix(strings.TrimSpace(s), "-----BEGIN CERTIFICATE-----")
+		return strings.TrimSuffix(s, "-----END CERTIFICATE-----")
+	}
+	idpB64, otherB64 := pemBody("idp.crt"), pemBody("other.crt")
+	certIn := regexp.MustCompile(`(?s)<ds:X509Certificate>.*?</ds:X509Certificate>`)
+	withCert := func(b64 string) string {
+		return certIn.ReplaceAllLiteralString(signed, "<ds:X509Certificate>"+b64+"</ds:X509Certificate>")
+	}
+	keyInfo := regexp.MustCompile(`(?s)<ds:KeyInfo>.*?</ds:KeyInfo>`)
+	md := fixture(t, "metadata-idp.xml")
+	bothMD := mustReplace(t, md, "</md:KeyDescriptor>", `</md:KeyDescriptor>
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
+      <ds:X509Certificate>`+otherB64+`</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+	tests := []struct {
+		name, doc, metadata string
+		picked              bool   // validate picks the certificate itself
+		detail              string // in the private cause; empty: success
+	}{
+		{name: "usual shape", doc: signed, metadata: md, picked: true},
+		{name: "whitespace and a comment in the certificate", metadata: md, picked: true,
+			doc: withCert("\n" + strings.ReplaceAll(idpB64[:40], "A", "A\t") + "<!-- c -->" + idpB64[40:] + "\n")},
+		{name: "metadata with two certificates", doc: signed, metadata: bothMD, picked: true},
+		{name: "no KeyInfo", doc: keyInfo.ReplaceAllLiteralString(signed, ""), metadata: md},
+		{name: "KeyInfo with a KeyName", metadata: md,
+			doc: mustReplace(t, signed, "<ds:KeyInfo>", "<ds:KeyInfo><ds:KeyName>idp</ds:KeyName>")},
+		{name: "certificate not in the metadata", doc: withCert(otherB64), metadata: md,
+			detail: "not in the provider's metadata"},
+		{name: "other metadata certificate, wrong key", doc: withCert(otherB64), metadata: bothMD, picked: true,
+			detail: "verification error"},
+		{name: "two KeyInfo elements", metadata: md,
+			doc: mustReplace(t, signed, "</ds:KeyInfo>", "</ds:KeyInfo><ds:KeyInfo/>"), detail: "Invalid Signature"},
+		{name: "KeyInfo certificate not base64", doc: withCert("!" + idpB64), metadata: md,
+			detail: "Failed to parse certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mdp, err := ParseMetadata([]byte(tt.metadata))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := Provider{ARN: testProvider, Metadata: mdp}
+			d, err := parseTree([]byte(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := checkStructure(d.Root())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := keyInfoCertificate(a, mdp); (c != nil) != tt.picked {
+				t.Errorf("got certificate picked %v, want %v", c != nil, tt.picked)
+			}
+			res, _, err := Verify(request(tt.doc), p, testNow, Settings{})
+			if tt.detail == "" {
+				if err != nil {
+					t.Fatalf("got %v (%s), want success", err, errDetail(err))
+				}
+				if res.Subject != "admin.evil" {
+					t.Errorf("got Subject %q, want admin.evil", res.Subject)
+				}
+				return
+			}
+			wantErr(t, err, CodeInvalidIdentityToken, MsgSignatureInvalid, RuleSignature)
+			if d := errDetail(err); !strings.Contains(d, tt.detail) {
+				t.Errorf("got cause %q, want it to contain %q", d, tt.detail)
+			}
+		})
+	}
+}
