@@ -52,6 +52,19 @@ type Target struct {
 	// Browser, when set, walks sign-in, role choice, Switch Role and
 	// caller-identity steps through the web pages in a real browser.
 	Browser *Browser
+	// Credentials returns the credentials the drill uses for its own reads
+	// and set-up in an account (simulation, event lookups, provider reads,
+	// access keys of break-glass users). Nil means the emulator's
+	// convention: a 12-digit access key id is the root of that account.
+	Credentials func(account string) aws.CredentialsProvider
+	// Region of the AWS clients; "" means us-east-1.
+	Region string
+	// ReadOnly skips, and reports, the steps that would change AWS
+	// resources: access keys for break-glass users, metadata imports.
+	ReadOnly bool
+	// NoSignInPage marks a target without the emulator's sign-in page
+	// (real AWS): console_sign_in steps are skipped and reported.
+	NoSignInPage bool
 }
 
 // Step statuses.
@@ -107,13 +120,38 @@ func RunObserved(ctx context.Context, t Target, sc *Scenario, observe func(StepR
 	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}, keys: map[string]*iamtypes.AccessKey{}}
 	r.start = r.now().Add(-time.Second)
 	res := Result{Scenario: sc.Name, Title: sc.Title, Passed: true}
+	// A skipped step cannot feed later ones: what it would have saved is
+	// missing, and after a clock that did not move, no later check means
+	// what it says.
+	missing := map[string]bool{}
+	// A skipped action (a clock move, a metadata import, a sign-in) leaves
+	// the drill's world apart from what later steps expect.
+	clockStuck := false
 	for i, st := range sc.Steps {
 		sr := StepResult{Index: i + 1, Line: st.Line, Name: st.Name, Action: st.actions()[0]}
 		t0 := time.Now()
-		detail, err := r.step(ctx, st)
+		var detail string
+		var err error
+		switch dep := st.uses(); {
+		case clockStuck:
+			detail, err = "an earlier action of the drill was skipped, and this step may depend on it", errSkip
+		case dep != "" && missing[dep]:
+			detail, err = fmt.Sprintf("%q comes from a step that was skipped", dep), errSkip
+		default:
+			detail, err = r.step(ctx, st)
+		}
+		if errors.Is(err, errSkip) {
+			if name := savedName(st); name != "" {
+				missing[name] = true
+			}
+			clockStuck = clockStuck || st.AdvanceClock != "" || st.ImportMetadata != nil || st.IAMUserSignIn != nil || st.ConsoleSignIn != nil
+		}
 		sr.Duration = time.Since(t0)
 		switch {
 		case errors.Is(err, errSkip):
+			if detail == "" {
+				detail = strings.TrimPrefix(err.Error(), errSkip.Error()+": ")
+			}
 			sr.Status, sr.Detail = Skipped, detail
 		case err != nil:
 			sr.Status, sr.Detail, sr.Hint = Failed, err.Error(), st.Hint
@@ -129,6 +167,7 @@ func RunObserved(ctx context.Context, t Target, sc *Scenario, observe func(StepR
 			break
 		}
 	}
+	r.deleteKeys(ctx)
 	res.Duration = time.Since(start)
 	r.closeBrowser(res)
 	return res
@@ -147,13 +186,43 @@ func (r *runner) sts(c aws.CredentialsProvider) *sts.Client {
 	if c == nil {
 		c = aws.AnonymousCredentials{}
 	}
-	return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: c, RetryMaxAttempts: 1})
+	return sts.New(sts.Options{Region: r.region(), BaseEndpoint: r.endpoint(), HTTPClient: r.httpClient(), Credentials: c, RetryMaxAttempts: 1})
 }
 
-// root signs as the root of account: the emulator's and LocalStack's
-// convention for a 12-digit access key id.
-func root(account string) aws.CredentialsProvider {
+// admin returns the credentials the drill uses for its own reads and
+// set-up in account: Target.Credentials, or the emulator's and
+// LocalStack's convention that a 12-digit access key id is the root of
+// that account.
+func (r *runner) admin(account string) aws.CredentialsProvider {
+	if r.t.Credentials != nil {
+		return r.t.Credentials(account)
+	}
 	return credentials.NewStaticCredentialsProvider(account, "breakglass", "")
+}
+
+// endpoint is the clients' BaseEndpoint: nil on real AWS, where the SDK
+// resolves each service's own.
+func (r *runner) endpoint() *string {
+	if r.t.Endpoint == "" {
+		return nil
+	}
+	return aws.String(r.t.Endpoint)
+}
+
+func (r *runner) region() string {
+	if r.t.Region != "" {
+		return r.t.Region
+	}
+	return "us-east-1"
+}
+
+// changesAWS skips a step that would change AWS resources on a read-only
+// target, saying so.
+func (r *runner) changesAWS(what string) error {
+	if r.t.ReadOnly {
+		return fmt.Errorf("%w: the step would %s; run with --allow-changes to include it", errSkip, what)
+	}
+	return nil
 }
 
 // saved returns saved credentials; Parse guarantees an earlier step saves
@@ -334,7 +403,7 @@ func (r *runner) now() time.Time {
 }
 
 func (r *runner) iam(c aws.CredentialsProvider) *iam.Client {
-	return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: c, RetryMaxAttempts: 1})
+	return iam.New(iam.Options{Region: r.region(), BaseEndpoint: r.endpoint(), HTTPClient: r.httpClient(), Credentials: c, RetryMaxAttempts: 1})
 }
 
 // iamUserSignIn gives the break-glass user an access key (as the account's
@@ -342,10 +411,13 @@ func (r *runner) iam(c aws.CredentialsProvider) *iam.Client {
 // MFA code of the user's device when asked.
 func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 	s := st.IAMUserSignIn
-	admin := r.iam(root(s.Account))
+	admin := r.iam(r.admin(s.Account))
 	// One access key per user and drill, made on first use.
 	key, ok := r.keys[s.Account+"/"+s.User]
 	if !ok {
+		if err := r.changesAWS("create an access key for " + s.User); err != nil {
+			return "", err
+		}
 		out, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(s.User)})
 		if err != nil {
 			return "", fmt.Errorf("create an access key for %s: %s", s.User, describe(err))
@@ -362,7 +434,9 @@ func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 		serial := aws.ToString(devices.MFADevices[0].SerialNumber)
 		seed, ok := r.t.MFASeeds[serial]
 		if !ok {
-			return "", fmt.Errorf("the seed of MFA device %s is unknown to the drill", serial)
+			// A real device (a phone, a key) keeps its seed: the drill
+			// cannot produce its codes.
+			return fmt.Sprintf("the seed of MFA device %s is unknown to the drill (a real device): sign in by hand to check it", serial), errSkip
 		}
 		code, err := totp.GenerateCodeCustom(seed, r.now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 		if err != nil {
@@ -382,24 +456,36 @@ func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 	return outcome(st, err, success)
 }
 
+// deleteKeys deletes the access keys the drill made for break-glass users,
+// so a drill leaves no credential behind.
+func (r *runner) deleteKeys(ctx context.Context) {
+	for id, k := range r.keys {
+		account, _, _ := strings.Cut(id, "/")
+		r.iam(r.admin(account)).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: k.AccessKeyId, UserName: k.UserName})
+	}
+}
+
 func (r *runner) importMetadata(ctx context.Context, st Step) (string, error) {
 	m := st.ImportMetadata
-	creds := root(m.Account)
+	creds := r.admin(m.Account)
 	if m.Credentials != "" {
 		creds = r.saved(m.Credentials)
+	}
+	arn := "arn:aws:iam::" + m.Account + ":saml-provider/" + m.Provider
+	if err := r.changesAWS("overwrite the metadata of " + arn); err != nil {
+		return "", err
 	}
 	md, err := r.t.IdP.Metadata()
 	if err != nil {
 		return "", err
 	}
-	arn := "arn:aws:iam::" + m.Account + ":saml-provider/" + m.Provider
 	_, err = r.iam(creds).UpdateSAMLProvider(ctx, &iam.UpdateSAMLProviderInput{SAMLProviderArn: aws.String(arn), SAMLMetadataDocument: aws.String(string(md))})
 	return outcome(st, err, "imported the IdP's current metadata into "+arn)
 }
 
 func (r *runner) checkCertificate(ctx context.Context, c *CheckCertificate) (string, error) {
 	arn := "arn:aws:iam::" + c.Account + ":saml-provider/" + c.Provider
-	out, err := r.iam(root(c.Account)).GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)})
+	out, err := r.iam(r.admin(c.Account)).GetSAMLProvider(ctx, &iam.GetSAMLProviderInput{SAMLProviderArn: aws.String(arn)})
 	if err != nil {
 		return "", fmt.Errorf("read %s: %s", arn, describe(err))
 	}
@@ -447,7 +533,7 @@ func earliestNotAfter(doc string) (time.Time, error) {
 }
 
 func (r *runner) simulate(ctx context.Context, s *Simulate) (string, error) {
-	c := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(s.Account), RetryMaxAttempts: 1})
+	c := r.iam(r.admin(s.Account))
 	in := &iam.SimulatePrincipalPolicyInput{
 		PolicySourceArn: aws.String("arn:aws:iam::" + s.Account + ":role/" + s.Role), ActionNames: []string{s.Action},
 	}
@@ -477,7 +563,7 @@ func (r *runner) simulate(ctx context.Context, s *Simulate) (string, error) {
 // started (of one event name, or all when name is ""), newest first, until
 // fn returns true; it returns how many events it looked at.
 func (r *runner) events(ctx context.Context, account, name string, fn func(cttypes.Event) bool) (int, error) {
-	c := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.t.Endpoint), HTTPClient: r.httpClient(), Credentials: root(account), RetryMaxAttempts: 1})
+	c := cloudtrail.New(cloudtrail.Options{Region: r.region(), BaseEndpoint: r.endpoint(), HTTPClient: r.httpClient(), Credentials: r.admin(account), RetryMaxAttempts: 1})
 	in := &cloudtrail.LookupEventsInput{StartTime: aws.Time(r.start)}
 	if name != "" {
 		in.LookupAttributes = []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(name)}}

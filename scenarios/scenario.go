@@ -373,18 +373,38 @@ var canFail = map[string]bool{"sign_in": true, "assume_role_with_saml": true, "c
 	"caller_identity": true, "iam_user_sign_in": true, "import_metadata": true}
 
 // saves reports whether a step saves a response or credentials.
-func saves(st Step) bool {
+func saves(st Step) bool { return savedName(st) != "" }
+
+// savedName is the name a step saves a response or credentials under, or "".
+func savedName(st Step) string {
 	switch {
 	case st.SignIn != nil:
-		return st.SignIn.Save != ""
+		return st.SignIn.Save
 	case st.FederateSAML != nil:
-		return st.FederateSAML.Save != ""
+		return st.FederateSAML.Save
 	case st.AssumeRole != nil:
-		return st.AssumeRole.Save != ""
+		return st.AssumeRole.Save
 	case st.IAMUserSignIn != nil:
-		return st.IAMUserSignIn.Save != ""
+		return st.IAMUserSignIn.Save
 	}
-	return false
+	return ""
+}
+
+// uses is the saved response or credentials a step reads, or "".
+func (s Step) uses() string {
+	switch {
+	case s.FederateSAML != nil:
+		return s.FederateSAML.Response
+	case s.ConsoleSignIn != nil:
+		return s.ConsoleSignIn.Response
+	case s.AssumeRole != nil:
+		return s.AssumeRole.Credentials
+	case s.WhoAmI != nil:
+		return s.WhoAmI.Credentials
+	case s.ImportMetadata != nil:
+		return s.ImportMetadata.Credentials
+	}
+	return ""
 }
 
 // stepLines returns the line of each item of the top-level steps list.

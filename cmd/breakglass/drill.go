@@ -50,8 +50,12 @@ func selectScenarios(all []*scenarios.Scenario, args []string) ([]*scenarios.Sce
 }
 
 func (c *cli) drill(ctx context.Context, args []string) error {
-	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded] [--landscape F] [--format text|json|junit] [--out F] [--browser] [--list]")
-	where := fs.String("target", "embedded", "where to run: embedded (in-process AWS emulator), or the URL of an emulator such as breakglass serve (http://127.0.0.1:4566)")
+	fs := c.flagSet("drill", "[SCENARIO...] [--target embedded|URL|aws] [--landscape F] [--format text|json|junit] [--out F] [--browser] [--list]")
+	where := fs.String("target", "embedded", "where to run: embedded (in-process AWS emulator), the URL of an emulator such as breakglass serve (http://127.0.0.1:4566), or aws (real accounts, read-only unless --allow-changes)")
+	profile := fs.String("profile", "", "with --target aws: the shared configuration profile (default: the default credential chain)")
+	region := fs.String("region", "", "with --target aws: the region (default: the profile's, else us-east-1)")
+	accountRole := fs.String("account-role", "", "with --target aws: a role name the drill assumes in the landscape's other accounts for its own reads (simulation, events, providers)")
+	allowChanges := fs.Bool("allow-changes", false, "with --target aws: let steps change AWS resources (break-glass users' access keys, SAML provider metadata); without it they are skipped and reported")
 	path := fs.String("landscape", "", "landscape file (default: the built-in landscape)")
 	format := fs.String("format", "text", "report format: text, json or junit")
 	out := fs.String("out", "", "write the report to this file instead of stdout")
@@ -65,8 +69,15 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 		return err
 	}
 	remote := strings.HasPrefix(*where, "http://") || strings.HasPrefix(*where, "https://")
-	if *where != "embedded" && !remote {
-		return usagef("--target %q: want embedded or an endpoint URL (real AWS is not supported yet)", *where)
+	realAWS := *where == "aws"
+	if *where != "embedded" && !remote && !realAWS {
+		return usagef("--target %q: want embedded, an endpoint URL or aws", *where)
+	}
+	if !realAWS && (*profile != "" || *region != "" || *accountRole != "" || *allowChanges) {
+		return usagef("--profile, --region, --account-role and --allow-changes apply to --target aws only")
+	}
+	if realAWS && *inBrowser {
+		return usagef("--browser walks the emulator's pages; AWS's own sign-in page is not scripted (use --target embedded or a URL)")
 	}
 	if *format != "text" && *format != "json" && *format != "junit" {
 		return usagef("--format must be text, json or junit, not %q", *format)
@@ -154,9 +165,12 @@ func (c *cli) drill(ctx context.Context, args []string) error {
 	var results []scenarios.Result
 	for _, sc := range chosen {
 		var world *target.World
-		if remote {
+		switch {
+		case realAWS:
+			world, err = target.AWS(ctx, l, key, target.AWSOptions{Profile: *profile, Region: *region, AccountRole: *accountRole, AllowChanges: *allowChanges})
+		case remote:
 			world, err = target.Endpoint(ctx, l, key, strings.TrimSuffix(*where, "/"))
-		} else {
+		default:
 			world, err = target.Embedded(ctx, l, key, componentLog(c.log, "component", "aws", "scenario", sc.Name))
 		}
 		if err == nil && pages != nil {

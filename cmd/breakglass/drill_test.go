@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/joshdk/go-junit"
 
 	"github.com/breakglass-dev/breakglass/landscape"
@@ -44,7 +46,9 @@ func TestDrill(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || report.Passed != 1 || report.Results[0].Scenario != "fm3/identity-center-disrupted" {
 		t.Errorf("json report (%v): %s", err, r.stdout)
 	}
-	for _, args := range [][]string{{"drill", "no-such-drill"}, {"drill", "--target", "aws"}, {"drill", "--format", "pdf"}, {"drill", "--target", "http://127.0.0.1:1"}} {
+	noAWS(t)
+	for _, args := range [][]string{{"drill", "no-such-drill"}, {"drill", "--target", "aws"}, {"drill", "--format", "pdf"}, {"drill", "--target", "http://127.0.0.1:1"},
+		{"drill", "--target", "aws", "--browser"}, {"drill", "--allow-changes"}} {
 		if r := breakglass(t, dir, args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, r.code)
 		}
@@ -193,5 +197,157 @@ func TestDrillAgainstServeProcess(t *testing.T) {
 	r := breakglass(t, dir, "drill", "--target", awsURL)
 	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("drills: %d passed, 0 failed", len(all))) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// noAWS makes the AWS SDK find no credentials and ask nothing of the
+// network: no instance metadata service, no shared files.
+func noAWS(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_ENDPOINT_URL": "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// TestDrillTargetAWS runs the real-AWS code path (default credential
+// chain, one role per other account, read-only) against breakglass serve:
+// AWS_ENDPOINT_URL points the SDK there, as it would at any endpoint. The
+// steps that would change AWS or need the emulator are skipped and said
+// so, and nothing fails.
+func TestDrillTargetAWS(t *testing.T) {
+	dir := t.TempDir()
+	_, awsURL := startServeIn(t, dir)
+	// The organisation's read-only drill role in every other account,
+	// which the caller (the emergency account) may assume.
+	const auditRole = "BreakglassDrillAudit"
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`
+	for _, account := range []string{"222222222222", "333333333333", "444444444444"} {
+		c, err := rootIAMClients(awsURL)(t.Context(), account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateRole(t.Context(), &iam.CreateRoleInput{RoleName: aws.String(auditRole), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AttachRolePolicy(t.Context(), &iam.AttachRolePolicyInput{RoleName: aws.String(auditRole), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The caller: a read-only auditor user in the emergency account (AWS
+	// lets no root user assume a role).
+	home, err := rootIAMClients(awsURL)(t.Context(), "111111111111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("drill-auditor")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.AttachUserPolicy(t.Context(), &iam.AttachUserPolicyInput{UserName: aws.String("drill-auditor"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.PutUserPolicy(t.Context(), &iam.PutUserPolicyInput{UserName: aws.String("drill-auditor"), PolicyName: aws.String("assume-audit"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/` + auditRole + `"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := home.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("drill-auditor")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL", awsURL)
+	t.Setenv("AWS_ACCESS_KEY_ID", aws.ToString(key.AccessKey.AccessKeyId))
+	t.Setenv("AWS_SECRET_ACCESS_KEY", aws.ToString(key.AccessKey.SecretAccessKey))
+	t.Setenv("AWS_REGION", "us-east-1")
+
+	r := breakglass(t, dir, "drill", "--target", "aws", "--account-role", auditRole, "--format", "json", "--no-history")
+	var report struct {
+		Failed  int
+		Results []scenarios.Result
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+		t.Fatalf("exit %d, report %v:\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	skipped := map[string]string{}
+	for _, res := range report.Results {
+		for _, s := range res.Steps {
+			switch s.Status {
+			case scenarios.Failed:
+				t.Errorf("%s step %d (%s) failed: %s", res.Scenario, s.Index, s.Name, s.Detail)
+			case scenarios.Skipped:
+				if _, seen := skipped[res.Scenario+"/"+s.Action]; !seen {
+					skipped[res.Scenario+"/"+s.Action] = s.Detail
+				}
+			}
+		}
+	}
+	if r.code != 0 {
+		t.Errorf("exit %d", r.code)
+	}
+	for key, want := range map[string]string{
+		"fm1/iam-user/iam_user_sign_in":                    "--allow-changes",
+		"fm2/idp-key-rotated/import_metadata":              "was skipped",
+		"fm3/identity-center-disrupted/console_sign_in":    "not scripted",
+		"return-to-normal/advance_clock":                   "no control API",
+		"return-to-normal/caller_identity":                 "may depend on it",
+		"fm2/certificate-expiry-warning/advance_clock":     "",
+		"guardrails/least-privilege/assume_role_with_saml": "",
+	} {
+		got, ok := skipped[key]
+		switch {
+		case want == "" && ok:
+			t.Errorf("%s was skipped: %s", key, got)
+		case want != "" && !strings.Contains(got, want):
+			t.Errorf("%s: skipped with %q, want a skip saying %q", key, got, want)
+		}
+	}
+
+	// Without a role into the other accounts, the drill says which
+	// account it cannot reach.
+	r = breakglass(t, dir, "drill", "--target", "aws", "fm3/", "--no-history")
+	if r.code != 1 || !strings.Contains(r.stdout, "no credentials for account 222222222222") {
+		t.Errorf("without --account-role: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestDrillTargetAWSAllowChanges: with --allow-changes the break-glass
+// user gets an access key for the drill, the drill cannot produce a real
+// MFA device's codes and says so, and the key is deleted at the end.
+func TestDrillTargetAWSAllowChanges(t *testing.T) {
+	dir := t.TempDir()
+	_, awsURL := startServeIn(t, dir)
+	home, err := rootIAMClients(awsURL)(t.Context(), "111111111111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("drill-operator")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.AttachUserPolicy(t.Context(), &iam.AttachUserPolicyInput{UserName: aws.String("drill-operator"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := home.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("drill-operator")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL", awsURL)
+	t.Setenv("AWS_ACCESS_KEY_ID", aws.ToString(key.AccessKey.AccessKeyId))
+	t.Setenv("AWS_SECRET_ACCESS_KEY", aws.ToString(key.AccessKey.SecretAccessKey))
+	t.Setenv("AWS_REGION", "us-east-1")
+
+	r := breakglass(t, dir, "drill", "--target", "aws", "--allow-changes", "fm1/", "--no-history")
+	if r.code != 0 || !strings.Contains(r.stdout, "the seed of MFA device arn:aws:iam::111111111111:mfa/EmergencyAccess is unknown to the drill") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	keys, err := home.ListAccessKeys(t.Context(), &iam.ListAccessKeysInput{UserName: aws.String("EmergencyAccess")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(keys.AccessKeyMetadata); n != 0 {
+		t.Errorf("the break-glass user keeps %d access key(s) after the drill", n)
 	}
 }

@@ -19,9 +19,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/breakglass-dev/breakglass/certs"
@@ -190,4 +193,91 @@ func (w *World) UseBrowser(pages *browser.Browser, l *landscape.Landscape, scree
 		},
 	}
 	return nil
+}
+
+// AWSOptions choose how a drill reaches real AWS.
+type AWSOptions struct {
+	// Profile is the shared configuration profile; "" means the default
+	// credential chain (environment, shared files, SSO, instance role).
+	Profile string
+	// Region overrides the profile's region; when both are empty,
+	// us-east-1 (where signin.aws.amazon.com and IAM's events live).
+	Region string
+	// AccountRole is the role the drill assumes, from the caller's
+	// credentials, in each other account of the landscape for its own
+	// reads and set-up (simulation, event lookups, provider reads). ""
+	// means the drill can work only in the caller's own account.
+	AccountRole string
+	// AllowChanges lets steps change AWS resources (access keys of
+	// break-glass users, provider metadata imports). Without it they are
+	// skipped and reported.
+	AllowChanges bool
+}
+
+// AWS prepares a drill against real AWS accounts, reached through the
+// default credential chain or a profile (AWS_ENDPOINT_URL, which the SDK
+// honours, points it elsewhere). The landscape is not applied: it must
+// already be deployed, with its SAML providers trusting the drill IdP's
+// certificate (breakglass idp metadata), whose key persists in the
+// configuration directory. Nothing here changes AWS.
+func AWS(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, o AWSOptions) (*World, error) {
+	opts := []func(*config.LoadOptions) error{}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load the AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	stsClient := sts.NewFromConfig(cfg)
+	me, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("no usable AWS credentials (GetCallerIdentity): %w", err)
+	}
+	home := aws.ToString(me.Account)
+	var mu sync.Mutex
+	assumed := map[string]aws.CredentialsProvider{}
+	creds := func(account string) aws.CredentialsProvider {
+		if account == home {
+			return cfg.Credentials
+		}
+		if o.AccountRole == "" {
+			return noCredentials{account: account, home: home}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if p, ok := assumed[account]; ok {
+			return p
+		}
+		p := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, "arn:aws:iam::"+account+":role/"+o.AccountRole,
+			func(ao *stscreds.AssumeRoleOptions) { ao.RoleSessionName = "breakglass-drill" }))
+		assumed[account] = p
+		return p
+	}
+	dir, apps := l.IdP()
+	p, err := idp.New(idp.Config{EntityID: l.IdentityProvider.EntityID, Directory: dir, Apps: apps, Signing: key})
+	if err != nil {
+		return nil, err
+	}
+	alerts := make(map[string]string, len(l.Alerts))
+	for _, a := range l.Alerts {
+		alerts[a.Name] = a.Pattern.JSON()
+	}
+	return &World{Target: scenarios.Target{
+		IdP: p, Endpoint: aws.ToString(cfg.BaseEndpoint), HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		Credentials: creds, Region: cfg.Region, ReadOnly: !o.AllowChanges, NoSignInPage: true, Alerts: alerts,
+	}}, nil
+}
+
+// noCredentials answers for an account the drill has no way into.
+type noCredentials struct{ account, home string }
+
+func (n noCredentials) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{}, fmt.Errorf("no credentials for account %s: the caller is in %s; pass --account-role with a role the caller may assume there", n.account, n.home)
 }
