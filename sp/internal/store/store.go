@@ -151,6 +151,7 @@ type Store struct {
 	mu       sync.RWMutex
 	accounts map[string]*Account
 	keys     map[string]*AccessKey
+	sweptAt  int // len(keys) after the last sweep of expired keys
 	org      *org
 }
 
@@ -181,6 +182,7 @@ func (s *Store) Reset() {
 	defer s.mu.Unlock()
 	s.accounts = map[string]*Account{}
 	s.keys = map[string]*AccessKey{}
+	s.sweptAt = 0
 	s.org = nil
 }
 
@@ -226,13 +228,17 @@ const sweepAbove = 10_000
 func (s *Store) AddKey(k AccessKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.keys) > sweepAbove && !k.Created.IsZero() {
+	// Sweep when the map has doubled since the last sweep (or reached
+	// sweepAbove), so adding stays amortized O(1) even when every key is
+	// still live.
+	if len(s.keys) > max(sweepAbove, s.sweptAt*2) && !k.Created.IsZero() {
 		cutoff := k.Created.Add(-keepExpired)
 		for id, old := range s.keys {
 			if !old.Expires.IsZero() && old.Expires.Before(cutoff) {
 				delete(s.keys, id)
 			}
 		}
+		s.sweptAt = len(s.keys)
 	}
 	s.keys[k.ID] = &k
 }
