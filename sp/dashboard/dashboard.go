@@ -13,6 +13,7 @@ import (
 
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
+	"github.com/breakglass-dev/breakglass/sp/internal/webpage"
 )
 
 // Paths the handler answers, in the emulator's control namespace.
@@ -57,9 +58,10 @@ type Config struct {
 
 // handler serves the page and its stylesheet.
 type handler struct {
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	secure http.Handler // mux behind the headers every response carries
 }
 
 // New returns the dashboard's handler. Mount it for Path and StylePath
@@ -74,21 +76,13 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("GET "+StylePath, func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, webFS, "web/dashboard.css")
 	})
+	h.secure = webpage.Secure(h.mux, func(path string) bool { return path == StylePath })
 	return h
 }
 
 // ServeHTTP serves with the headers every response carries.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	// No scripts, no external resources, forms submit only here, no framing.
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	if r.URL.Path != StylePath {
-		hd.Set("Cache-Control", "no-store")
-	}
-	h.mux.ServeHTTP(w, r)
+	h.secure.ServeHTTP(w, r)
 }
 
 func (h *handler) clock() (time.Time, time.Duration) {

@@ -37,6 +37,7 @@ import (
 	"github.com/breakglass-dev/breakglass/sp/internal/awsquery"
 	"github.com/breakglass-dev/breakglass/sp/internal/events"
 	"github.com/breakglass-dev/breakglass/sp/internal/store"
+	"github.com/breakglass-dev/breakglass/sp/internal/webpage"
 	"github.com/breakglass-dev/breakglass/sp/sts"
 )
 
@@ -124,7 +125,7 @@ const iamConsoleSession = 12 * time.Hour
 type Handler struct {
 	cfg      Config
 	log      *slog.Logger
-	mux      *http.ServeMux
+	secure   http.Handler // the mux behind the pages' headers
 	failures *lockout.Lockout
 
 	mu       sync.Mutex
@@ -156,7 +157,7 @@ func New(cfg Config) *Handler {
 	for _, rt := range h.routes() {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.fn)
 	}
-	h.mux = mux
+	h.secure = webpage.Secure(mux, func(path string) bool { return strings.HasPrefix(path, "/static/") })
 	return h
 }
 
@@ -199,18 +200,7 @@ func Paths() []string {
 }
 
 // ServeHTTP serves a page with the headers every page carries.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	// No external resources, no scripts, forms post only here, no framing.
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	if !strings.HasPrefix(r.URL.Path, "/static/") {
-		hd.Set("Cache-Control", "no-store")
-	}
-	h.mux.ServeHTTP(w, r)
-}
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.secure.ServeHTTP(w, r) }
 
 func noContent(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
 
