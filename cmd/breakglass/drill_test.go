@@ -237,31 +237,9 @@ func TestDrillTargetAWS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The caller: a read-only auditor user in the emergency account (AWS
-	// lets no root user assume a role).
-	home, err := rootIAMClients(awsURL)(t.Context(), "111111111111")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := home.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("drill-auditor")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := home.AttachUserPolicy(t.Context(), &iam.AttachUserPolicyInput{UserName: aws.String("drill-auditor"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := home.PutUserPolicy(t.Context(), &iam.PutUserPolicyInput{UserName: aws.String("drill-auditor"), PolicyName: aws.String("assume-audit"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/` + auditRole + `"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	key, err := home.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("drill-auditor")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	noAWS(t)
-	t.Setenv("AWS_ENDPOINT_URL", awsURL)
-	t.Setenv("AWS_ACCESS_KEY_ID", aws.ToString(key.AccessKey.AccessKeyId))
-	t.Setenv("AWS_SECRET_ACCESS_KEY", aws.ToString(key.AccessKey.SecretAccessKey))
-	t.Setenv("AWS_REGION", "us-east-1")
+	// The caller: a read-only auditor in the emergency account.
+	awsCaller(t, awsURL, "drill-auditor", "arn:aws:iam::aws:policy/ReadOnlyAccess",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/`+auditRole+`"}]}`)
 
 	r := breakglass(t, dir, "drill", "--target", "aws", "--account-role", auditRole, "--format", "json", "--no-history")
 	var report struct {
@@ -319,25 +297,7 @@ func TestDrillTargetAWS(t *testing.T) {
 func TestDrillTargetAWSAllowChanges(t *testing.T) {
 	dir := t.TempDir()
 	_, awsURL := startServeIn(t, dir)
-	home, err := rootIAMClients(awsURL)(t.Context(), "111111111111")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := home.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("drill-operator")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := home.AttachUserPolicy(t.Context(), &iam.AttachUserPolicyInput{UserName: aws.String("drill-operator"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}); err != nil {
-		t.Fatal(err)
-	}
-	key, err := home.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String("drill-operator")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	noAWS(t)
-	t.Setenv("AWS_ENDPOINT_URL", awsURL)
-	t.Setenv("AWS_ACCESS_KEY_ID", aws.ToString(key.AccessKey.AccessKeyId))
-	t.Setenv("AWS_SECRET_ACCESS_KEY", aws.ToString(key.AccessKey.SecretAccessKey))
-	t.Setenv("AWS_REGION", "us-east-1")
+	home := awsCaller(t, awsURL, "drill-operator", "arn:aws:iam::aws:policy/AdministratorAccess", "")
 
 	r := breakglass(t, dir, "drill", "--target", "aws", "--allow-changes", "fm1/", "--no-history")
 	if r.code != 0 || !strings.Contains(r.stdout, "the seed of MFA device arn:aws:iam::111111111111:mfa/EmergencyAccess is unknown to the drill") {
@@ -350,4 +310,38 @@ func TestDrillTargetAWSAllowChanges(t *testing.T) {
 	if n := len(keys.AccessKeyMetadata); n != 0 {
 		t.Errorf("the break-glass user keeps %d access key(s) after the drill", n)
 	}
+}
+
+// awsCaller makes an IAM user in the emergency account with a managed
+// policy (and an inline one when given), and points the AWS SDK's default
+// credential chain at the emulator as that user, as AWS_* variables would
+// point it at AWS. AWS lets no root user assume a role, so the caller is a
+// user. It returns the emergency account's root IAM client.
+func awsCaller(t *testing.T, awsURL, user, managed, inline string) *iam.Client {
+	t.Helper()
+	home, err := rootIAMClients(awsURL)(t.Context(), "111111111111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.AttachUserPolicy(t.Context(), &iam.AttachUserPolicyInput{UserName: aws.String(user), PolicyArn: aws.String(managed)}); err != nil {
+		t.Fatal(err)
+	}
+	if inline != "" {
+		if _, err := home.PutUserPolicy(t.Context(), &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("drill"), PolicyDocument: aws.String(inline)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, err := home.CreateAccessKey(t.Context(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL", awsURL)
+	t.Setenv("AWS_ACCESS_KEY_ID", aws.ToString(key.AccessKey.AccessKeyId))
+	t.Setenv("AWS_SECRET_ACCESS_KEY", aws.ToString(key.AccessKey.SecretAccessKey))
+	t.Setenv("AWS_REGION", "us-east-1")
+	return home
 }
