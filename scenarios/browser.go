@@ -306,10 +306,8 @@ func (r *runner) browserSignIn(ctx context.Context, st Step) (string, error) {
 	if refusal == nil && s.Save != "" {
 		b.signedIn[s.Save] = p
 	}
-	return outcome(st, refusal, "signed in at the IdP; AWS's sign-in page shows "+strconvQuote(h))
+	return outcome(st, refusal, fmt.Sprintf("signed in at the IdP; AWS's sign-in page shows %q", h))
 }
-
-func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 func fillAll(ctx context.Context, p *browser.Page, labelValue ...string) error {
 	for i := 0; i+1 < len(labelValue); i += 2 {
@@ -458,7 +456,7 @@ func (r *runner) browserWhoAmI(ctx context.Context, st Step) (string, error) {
 		// The console ends a session when its credentials expire and sends
 		// the browser to the sign-in page: its form of ExpiredToken.
 		if e := st.ExpectError; e != nil && e.Code == "ExpiredToken" {
-			return "the console ended " + st.WhoAmI.Credentials + "'s session at its expiry (the browser is on " + strconvQuote(h) + ")", nil
+			return fmt.Sprintf("the console ended %s's session at its expiry (the browser is on %q)", st.WhoAmI.Credentials, h), nil
 		}
 		return "", fmt.Errorf("the console no longer has %s's session (the browser is on %q)", st.WhoAmI.Credentials, h)
 	}
