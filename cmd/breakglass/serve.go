@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/breakglass-dev/breakglass/idp"
+	"github.com/breakglass-dev/breakglass/internal/target"
 	"github.com/breakglass-dev/breakglass/landscape"
 	"github.com/breakglass-dev/breakglass/sp"
 )
@@ -220,10 +221,12 @@ func shutdown(servers []*http.Server) error {
 // rootOrgClients returns Organizations clients for an emulator or
 // LocalStack endpoint, signed as the root of the account asked for.
 func rootOrgClients(endpoint string) func(ctx context.Context, account string) (*organizations.Client, error) {
+	client := target.HTTPClient()
 	return func(ctx context.Context, account string) (*organizations.Client, error) {
 		return organizations.New(organizations.Options{
 			Region:       "us-east-1",
 			BaseEndpoint: aws.String(endpoint),
+			HTTPClient:   client,
 			Credentials:  credentials.NewStaticCredentialsProvider(account, "breakglass", ""),
 		}), nil
 	}
@@ -232,10 +235,12 @@ func rootOrgClients(endpoint string) func(ctx context.Context, account string) (
 // rootIAMClients returns IAM clients for an emulator or LocalStack
 // endpoint, each signed as the root of its account (a 12-digit access key).
 func rootIAMClients(endpoint string) landscape.IAMClients {
+	client := target.HTTPClient()
 	return func(ctx context.Context, account string) (*iam.Client, error) {
 		return iam.New(iam.Options{
 			Region:       "us-east-1",
 			BaseEndpoint: aws.String(endpoint),
+			HTTPClient:   client,
 			Credentials:  credentials.NewStaticCredentialsProvider(account, "breakglass", ""),
 		}), nil
 	}

@@ -138,7 +138,7 @@ func (w *World) prepare(ctx context.Context, l *landscape.Landscape, key *certs.
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 30 * time.Second, Transport: ownBodies{http.DefaultTransport}}
+	client := HTTPClient()
 	creds := func(account string) aws.CredentialsProvider {
 		return credentials.NewStaticCredentialsProvider(account, "breakglass", "")
 	}

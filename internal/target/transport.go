@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"time"
 )
 
 // ownBodies hands net/http a private copy of every request body.
@@ -30,4 +31,11 @@ func (o ownBodies) RoundTrip(req *http.Request) (*http.Response, error) {
 	out.Body = io.NopCloser(bytes.NewReader(b))
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 	return o.next.RoundTrip(out)
+}
+
+// HTTPClient is the HTTP client for SDK clients of an emulator or
+// LocalStack endpoint: bounded in time, with every request body its own
+// (see ownBodies).
+func HTTPClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: ownBodies{http.DefaultTransport}}
 }
