@@ -288,8 +288,9 @@ func (ap *applier) group(g IAMGroup) error {
 
 func (ap *applier) user(u IAMUser, opts ApplyOptions) error {
 	_, err := ap.c.GetUser(ap.ctx, &iam.GetUserInput{UserName: aws.String(u.Name)})
+	creating := notFound(err)
 	switch {
-	case notFound(err):
+	case creating:
 		ap.record("user", u.Name, "create")
 		if !ap.dry {
 			if _, err := ap.c.CreateUser(ap.ctx, &iam.CreateUserInput{UserName: aws.String(u.Name)}); err != nil {
@@ -300,6 +301,25 @@ func (ap *applier) user(u IAMUser, opts ApplyOptions) error {
 		return apiErr("read user "+u.Name, err)
 	}
 	if ap.dry {
+		// Plan what a new user will get; read what an existing one lacks.
+		if u.ConsolePassword != "" {
+			has := false
+			if !creating {
+				_, err := ap.c.GetLoginProfile(ap.ctx, &iam.GetLoginProfileInput{UserName: aws.String(u.Name)})
+				if err != nil && !notFound(err) {
+					return apiErr("read the login profile of "+u.Name, err)
+				}
+				has = err == nil
+			}
+			if !has {
+				ap.record("login-profile", u.Name, "create")
+			}
+		}
+		if u.MFA != nil && creating {
+			ap.record("mfa-device", u.MFA.Device, "create")
+		} else if u.MFA != nil {
+			return ap.mfa(u, opts) // in a dry run it only reads and records
+		}
 		return nil
 	}
 	for _, g := range u.Groups {
@@ -318,10 +338,14 @@ func (ap *applier) user(u IAMUser, opts ApplyOptions) error {
 		}
 	}
 	if u.ConsolePassword != "" {
-		ap.record("login-profile", u.Name, "create")
 		_, err := ap.c.CreateLoginProfile(ap.ctx, &iam.CreateLoginProfileInput{UserName: aws.String(u.Name), Password: aws.String(u.ConsolePassword)})
-		if err != nil && !exists(err) {
+		switch {
+		case exists(err):
+			ap.record("login-profile", u.Name, "skip")
+		case err != nil:
 			return apiErr("create the login profile of "+u.Name, err)
+		default:
+			ap.record("login-profile", u.Name, "create")
 		}
 	}
 	if u.MFA != nil {
@@ -345,6 +369,9 @@ func (ap *applier) mfa(u IAMUser, opts ApplyOptions) error {
 		}
 	}
 	ap.record("mfa-device", u.MFA.Device, "create")
+	if ap.dry {
+		return nil
+	}
 	out, err := ap.c.CreateVirtualMFADevice(ap.ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(u.MFA.Device)})
 	if err != nil {
 		return apiErr("create MFA device "+u.MFA.Device, err)

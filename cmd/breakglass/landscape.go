@@ -15,6 +15,7 @@ func landscapeCommands() []command {
 		{name: "landscape show", summary: "print the mapping table of a landscape (default: the built-in one)", run: (*cli).landscapeShow},
 		{name: "landscape validate", summary: "check a landscape file; print every problem", run: (*cli).landscapeValidate},
 		{name: "landscape schema", summary: "print the JSON Schema of landscape files, for editors", run: (*cli).landscapeSchema},
+		{name: "landscape apply", summary: "create a landscape's AWS side through the AWS API (on real AWS a dry run unless --allow-changes)", run: (*cli).landscapeApply},
 	}
 }
 

@@ -214,13 +214,32 @@ type AWSOptions struct {
 	AllowChanges bool
 }
 
-// AWS prepares a drill against real AWS accounts, reached through the
-// default credential chain or a profile (AWS_ENDPOINT_URL, which the SDK
-// honours, points it elsewhere). The landscape is not applied: it must
-// already be deployed, with its SAML providers trusting the drill IdP's
-// certificate (breakglass idp metadata), whose key persists in the
-// configuration directory. Nothing here changes AWS.
-func AWS(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, o AWSOptions) (*World, error) {
+// Access is a way into real AWS accounts: the caller's configuration and
+// credentials, and credentials for each other account.
+type Access struct {
+	Config aws.Config
+	// Home is the caller's own account.
+	Home string
+	// Credentials returns credentials that act in account: the caller's
+	// own in Home, else the AccountRole assumed there (cached), else ones
+	// that fail saying what to pass.
+	Credentials func(account string) aws.CredentialsProvider
+}
+
+// IAM returns an IAM client acting in account.
+func (a *Access) IAM(account string) *iam.Client {
+	return iam.NewFromConfig(a.Config, func(o *iam.Options) { o.Credentials = a.Credentials(account) })
+}
+
+// Organizations returns an Organizations client acting in account.
+func (a *Access) Organizations(account string) *organizations.Client {
+	return organizations.NewFromConfig(a.Config, func(o *organizations.Options) { o.Credentials = a.Credentials(account) })
+}
+
+// ConnectAWS loads the AWS configuration (the default credential chain or
+// a profile; AWS_ENDPOINT_URL, which the SDK honours, points it elsewhere)
+// and asks STS who the caller is. It changes nothing.
+func ConnectAWS(ctx context.Context, o AWSOptions) (*Access, error) {
 	opts := []func(*config.LoadOptions) error{}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
@@ -260,6 +279,19 @@ func AWS(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, o AWSO
 		assumed[account] = p
 		return p
 	}
+	return &Access{Config: cfg, Home: home, Credentials: creds}, nil
+}
+
+// AWS prepares a drill against real AWS accounts (ConnectAWS). The
+// landscape is not applied: it must already be deployed, with its SAML
+// providers trusting the drill IdP's certificate (breakglass idp
+// metadata), whose key persists in the configuration directory. Nothing
+// here changes AWS.
+func AWS(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, o AWSOptions) (*World, error) {
+	access, err := ConnectAWS(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	dir, apps := l.IdP()
 	p, err := idp.New(idp.Config{EntityID: l.IdentityProvider.EntityID, Directory: dir, Apps: apps, Signing: key})
 	if err != nil {
@@ -270,8 +302,8 @@ func AWS(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, o AWSO
 		alerts[a.Name] = a.Pattern.JSON()
 	}
 	return &World{Target: scenarios.Target{
-		IdP: p, Endpoint: aws.ToString(cfg.BaseEndpoint), HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Credentials: creds, Region: cfg.Region, ReadOnly: !o.AllowChanges, NoSignInPage: true, Alerts: alerts,
+		IdP: p, Endpoint: aws.ToString(access.Config.BaseEndpoint), HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		Credentials: access.Credentials, Region: access.Config.Region, ReadOnly: !o.AllowChanges, NoSignInPage: true, Alerts: alerts,
 	}}, nil
 }
 
