@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // maxPage bounds what a console sign-in reads of a page.
@@ -27,43 +30,27 @@ var (
 // step's AWS error.
 func (r *runner) consoleSignIn(ctx context.Context, st Step) (string, error) {
 	c := st.ConsoleSignIn
+	if r.t.NoSignInPage || r.t.Endpoint == "" {
+		return "AWS's own sign-in page is not scripted (its markup is not an API); the drill checked the same access through STS", errSkip
+	}
+	if c.Response == "" {
+		return r.iamConsoleSignIn(ctx, st)
+	}
 	if r.t.Browser != nil {
 		if p := r.browserState().signedIn[c.Response]; p != nil {
 			// The browser is already on AWS's pages with this response.
 			return r.browserChooseRole(ctx, Step{Name: st.Name, FederateSAML: &Federate{Response: c.Response, Role: c.Role}, ExpectError: st.ExpectError})
 		}
 	}
-	if r.t.NoSignInPage || r.t.Endpoint == "" {
-		return "AWS's own sign-in page is not scripted (its markup is not an API); the drill checked the same response through STS", errSkip
-	}
 	raw, ok := r.responses[c.Response]
 	if !ok {
 		return "", fmt.Errorf("no response saved as %q", c.Response)
 	}
-	jar, err := cookiejar.New(nil)
+	b, err := r.pageClient()
 	if err != nil {
 		return "", err
 	}
-	base := r.httpClient()
-	client := &http.Client{Transport: base.Transport, Timeout: base.Timeout, Jar: jar}
-	signIn := strings.TrimSuffix(r.t.Endpoint, "/") + "/saml"
-	post := func(form url.Values) (string, string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, signIn, strings.NewReader(form.Encode()))
-		if err != nil {
-			return "", "", err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := client.Do(req)
-		if err != nil {
-			return "", "", fmt.Errorf("post to AWS's sign-in page: %w", err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
-		if err != nil {
-			return "", "", err
-		}
-		return string(body), resp.Request.URL.Path, nil
-	}
+	post := func(form url.Values) (string, string, error) { return b.do(ctx, http.MethodPost, "/saml", form) }
 	body, path, err := post(url.Values{"SAMLResponse": {raw}})
 	if err != nil {
 		return "", err
@@ -89,6 +76,108 @@ func (r *runner) consoleSignIn(ctx context.Context, st Step) (string, error) {
 		return outcome(st, fmt.Errorf("the console shows %q, not a session of %s", arn, c.Role), "")
 	}
 	return outcome(st, nil, "signed in to the console as "+arn)
+}
+
+// pageClient is a cookie-keeping HTTP client on the endpoint's pages.
+type pageClient struct {
+	c    *http.Client
+	base string
+}
+
+func (r *runner) pageClient() (*pageClient, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	base := r.httpClient()
+	return &pageClient{c: &http.Client{Transport: base.Transport, Timeout: base.Timeout, Jar: jar}, base: strings.TrimSuffix(r.t.Endpoint, "/")}, nil
+}
+
+// do requests a page (a form when form is not nil) and returns its body
+// and the path it ended on after redirects.
+func (b *pageClient) do(ctx context.Context, method, path string, form url.Values) (string, string, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, b.base+path, body)
+	if err != nil {
+		return "", "", err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		return "", "", fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
+	if err != nil {
+		return "", "", err
+	}
+	return string(page), resp.Request.URL.Path, nil
+}
+
+// iamConsoleSignIn signs an IAM user in on the account sign-in page with
+// the user's console password, then the code of its MFA device when asked
+// (Failure Mode 1 in the console).
+func (r *runner) iamConsoleSignIn(ctx context.Context, st Step) (string, error) {
+	c := st.ConsoleSignIn
+	password, ok := r.t.ConsolePasswords[c.Account+"/"+c.User]
+	if !ok {
+		return "", fmt.Errorf("the drill does not know the console password of %s in %s (the landscape's console_password)", c.User, c.Account)
+	}
+	b, err := r.pageClient()
+	if err != nil {
+		return "", err
+	}
+	form, _, err := b.do(ctx, http.MethodGet, "/console/signin", nil)
+	if err != nil {
+		return "", err
+	}
+	token := reHiddenCSRF.FindStringSubmatch(form)
+	if token == nil {
+		return "", fmt.Errorf("the IAM user sign-in page has no form: %s", plainText(form))
+	}
+	page, path, err := b.do(ctx, http.MethodPost, "/console/signin", url.Values{"csrf": {token[1]}, "account": {c.Account}, "username": {c.User}, "password": {password}})
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(page, "<h1>Multi-factor authentication</h1>") {
+		if !c.MFA {
+			return outcome(st, fmt.Errorf("the console asks %s for an MFA code, and the step gives none (set mfa: true)", c.User), "")
+		}
+		devices, err := r.iam(r.admin(c.Account)).ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(c.User)})
+		if err != nil || len(devices.MFADevices) == 0 {
+			return "", fmt.Errorf("%s has no MFA device (%v)", c.User, err)
+		}
+		serial := aws.ToString(devices.MFADevices[0].SerialNumber)
+		seed, ok := r.t.MFASeeds[serial]
+		if !ok {
+			return fmt.Sprintf("the seed of MFA device %s is unknown to the drill (a real device): sign in by hand to check it", serial), errSkip
+		}
+		code, err := r.mfaCode(serial, seed)
+		if err != nil {
+			return "", err
+		}
+		token = reHiddenCSRF.FindStringSubmatch(page)
+		if token == nil {
+			return "", fmt.Errorf("the MFA page has no form: %s", plainText(page))
+		}
+		if page, path, err = b.do(ctx, http.MethodPost, "/console/signin/mfa", url.Values{"csrf": {token[1]}, "code": {code}}); err != nil {
+			return "", err
+		}
+	}
+	text := plainText(page)
+	if path != "/console" {
+		return outcome(st, fmt.Errorf("the console refused %s: %s", c.User, text), "")
+	}
+	m := reARN.FindStringSubmatch(text)
+	if m == nil || m[1] != "arn:aws:iam::"+c.Account+":user/"+c.User {
+		return outcome(st, fmt.Errorf("the console does not show %s: %s", c.User, text), "")
+	}
+	return outcome(st, nil, fmt.Sprintf("%s signed in to the console (MFA: %v)", m[1], c.MFA))
 }
 
 // plainText is a page's text without tags, on one line.

@@ -62,6 +62,9 @@ type Target struct {
 	// ReadOnly skips, and reports, the steps that would change AWS
 	// resources: access keys for break-glass users, metadata imports.
 	ReadOnly bool
+	// ConsolePasswords holds the console passwords of IAM users, by
+	// "<account>/<user>", for console_sign_in steps of IAM users.
+	ConsolePasswords map[string]string
 	// NoSignInPage marks a target without the emulator's sign-in page
 	// (real AWS): console_sign_in steps are skipped and reported.
 	NoSignInPage bool
@@ -104,7 +107,8 @@ type runner struct {
 	keys      map[string]*iamtypes.AccessKey // break-glass users' access keys, one per user and drill
 	responses map[string]string
 	creds     map[string]*ststypes.Credentials
-	b         *browserState // pages of a browser drill; nil until used
+	mfaSteps  map[string]int64 // the last TOTP step used, by MFA serial number
+	b         *browserState    // pages of a browser drill; nil until used
 }
 
 // Run walks a scenario against t. A failed step stops the drill: later
@@ -117,7 +121,7 @@ func Run(ctx context.Context, t Target, sc *Scenario) Result {
 // live progress display); a nil observe reports nothing.
 func RunObserved(ctx context.Context, t Target, sc *Scenario, observe func(StepResult)) Result {
 	start := time.Now()
-	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}, keys: map[string]*iamtypes.AccessKey{}}
+	r := &runner{t: t, responses: map[string]string{}, creds: map[string]*ststypes.Credentials{}, keys: map[string]*iamtypes.AccessKey{}, mfaSteps: map[string]int64{}}
 	r.start = r.now().Add(-time.Second)
 	res := Result{Scenario: sc.Name, Title: sc.Title, Passed: true}
 	// A skipped step cannot feed later ones: what it would have saved is
@@ -438,7 +442,7 @@ func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 			// cannot produce its codes.
 			return fmt.Sprintf("the seed of MFA device %s is unknown to the drill (a real device): sign in by hand to check it", serial), errSkip
 		}
-		code, err := totp.GenerateCodeCustom(seed, r.now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		code, err := r.mfaCode(serial, seed)
 		if err != nil {
 			return "", err
 		}
@@ -463,6 +467,21 @@ func (r *runner) deleteKeys(ctx context.Context) {
 		account, _, _ := strings.Cut(id, "/")
 		r.iam(r.admin(account)).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: k.AccessKeyId, UserName: k.UserName})
 	}
+}
+
+// mfaCode is the code an authenticator shows for seed now. AWS accepts
+// each code once, so a second sign-in within the same 30 seconds uses the
+// authenticator's next code, which AWS's tolerance of one step accepts.
+func (r *runner) mfaCode(serial, seed string) (string, error) {
+	step := r.now().Unix() / 30
+	if last, ok := r.mfaSteps[serial]; ok && step <= last {
+		step = last + 1
+	}
+	if step > r.now().Unix()/30+1 {
+		return "", fmt.Errorf("MFA device %s was used more than twice within a minute: the drill has no unused code left", serial)
+	}
+	r.mfaSteps[serial] = step
+	return totp.GenerateCodeCustom(seed, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 }
 
 func (r *runner) importMetadata(ctx context.Context, st Step) (string, error) {

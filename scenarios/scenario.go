@@ -104,11 +104,16 @@ type Federate struct {
 	Save     string `yaml:"save"`
 }
 
-// ConsoleSignIn signs in to the console with a saved SAMLResponse, as the
-// role Role (one of the response's roles).
+// ConsoleSignIn signs in to the console: with a saved SAMLResponse as the
+// role Role (one of the response's roles), or as the IAM user User of
+// Account with the user's console password, and the code of its MFA
+// device when MFA is set (Failure Mode 1).
 type ConsoleSignIn struct {
 	Response string `yaml:"response"`
 	Role     string `yaml:"role"`
+	Account  string `yaml:"account"`
+	User     string `yaml:"user"`
+	MFA      bool   `yaml:"mfa"`
 }
 
 // AssumeRole is the chained hop, with saved credentials.
@@ -297,9 +302,17 @@ func Parse(name, file string, data []byte) (*Scenario, error) {
 		case st.WhoAmI != nil:
 			use(st.Line, "credentials", st.WhoAmI.Credentials)
 		case st.ConsoleSignIn != nil:
-			use(st.Line, "response", st.ConsoleSignIn.Response)
-			if st.ConsoleSignIn.Role == "" {
-				add(st.Line, "console_sign_in needs the role ARN to pick")
+			c := st.ConsoleSignIn
+			switch {
+			case c.Response != "" && (c.Account != "" || c.User != "" || c.MFA):
+				add(st.Line, "console_sign_in is either {response, role} (federated) or {account, user, mfa} (an IAM user), not both")
+			case c.Response != "":
+				use(st.Line, "response", c.Response)
+				if c.Role == "" {
+					add(st.Line, "console_sign_in needs the role ARN to pick")
+				}
+			case c.Account == "" || c.User == "" || c.Role != "":
+				add(st.Line, "console_sign_in needs {response, role} (federated) or {account, user} (an IAM user)")
 			}
 		case st.Simulate != nil:
 			if st.Simulate.Expect != "allowed" && st.Simulate.Expect != "denied" {

@@ -159,8 +159,16 @@ func (w *World) prepare(ctx context.Context, l *landscape.Landscape, key *certs.
 	for _, a := range l.Alerts {
 		alerts[a.Name] = a.Pattern.JSON()
 	}
+	passwords := map[string]string{}
+	for _, a := range l.Accounts {
+		for _, u := range a.Users {
+			if u.ConsolePassword != "" {
+				passwords[a.ID+"/"+u.Name] = u.ConsolePassword
+			}
+		}
+	}
 	w.Target = scenarios.Target{IdP: p, Endpoint: url, HTTPClient: client, Control: control.New(url, client),
-		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds, Alerts: alerts}
+		AdvanceIdP: clk.Advance, Now: clk.Now, MFASeeds: seeds, Alerts: alerts, ConsolePasswords: passwords}
 	return nil
 }
 
