@@ -10,9 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // maxPage bounds what a console sign-in reads of a page.
@@ -148,16 +145,7 @@ func (r *runner) iamConsoleSignIn(ctx context.Context, st Step) (string, error) 
 		if !c.MFA {
 			return outcome(st, fmt.Errorf("the console asks %s for an MFA code, and the step gives none (set mfa: true)", c.User), "")
 		}
-		devices, err := r.iam(r.admin(c.Account)).ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(c.User)})
-		if err != nil || len(devices.MFADevices) == 0 {
-			return "", fmt.Errorf("%s has no MFA device (%v)", c.User, err)
-		}
-		serial := aws.ToString(devices.MFADevices[0].SerialNumber)
-		seed, ok := r.t.MFASeeds[serial]
-		if !ok {
-			return fmt.Sprintf("the seed of MFA device %s is unknown to the drill (a real device): sign in by hand to check it", serial), errSkip
-		}
-		code, err := r.mfaCode(serial, seed)
+		_, code, err := r.userMFACode(ctx, c.Account, c.User)
 		if err != nil {
 			return "", err
 		}

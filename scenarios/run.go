@@ -431,18 +431,7 @@ func (r *runner) iamUserSignIn(ctx context.Context, st Step) (string, error) {
 	}
 	in := &sts.GetSessionTokenInput{}
 	if s.MFA {
-		devices, err := admin.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(s.User)})
-		if err != nil || len(devices.MFADevices) == 0 {
-			return "", fmt.Errorf("%s has no MFA device (%v)", s.User, err)
-		}
-		serial := aws.ToString(devices.MFADevices[0].SerialNumber)
-		seed, ok := r.t.MFASeeds[serial]
-		if !ok {
-			// A real device (a phone, a key) keeps its seed: the drill
-			// cannot produce its codes.
-			return fmt.Sprintf("the seed of MFA device %s is unknown to the drill (a real device): sign in by hand to check it", serial), errSkip
-		}
-		code, err := r.mfaCode(serial, seed)
+		serial, code, err := r.userMFACode(ctx, s.Account, s.User)
 		if err != nil {
 			return "", err
 		}
@@ -467,6 +456,23 @@ func (r *runner) deleteKeys(ctx context.Context) {
 		account, _, _ := strings.Cut(id, "/")
 		r.iam(r.admin(account)).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: k.AccessKeyId, UserName: k.UserName})
 	}
+}
+
+// userMFACode returns the serial of a user's MFA device and the code it
+// shows now. A real device (a phone, a key) keeps its seed: the drill
+// cannot produce its codes, and the step is skipped, saying so.
+func (r *runner) userMFACode(ctx context.Context, account, user string) (serial, code string, err error) {
+	devices, err := r.iam(r.admin(account)).ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(user)})
+	if err != nil || len(devices.MFADevices) == 0 {
+		return "", "", fmt.Errorf("%s has no MFA device (%v)", user, err)
+	}
+	serial = aws.ToString(devices.MFADevices[0].SerialNumber)
+	seed, ok := r.t.MFASeeds[serial]
+	if !ok {
+		return "", "", fmt.Errorf("%w: the seed of MFA device %s is unknown to the drill (a real device): sign in by hand to check it", errSkip, serial)
+	}
+	code, err = r.mfaCode(serial, seed)
+	return serial, code, err
 }
 
 // mfaCode is the code an authenticator shows for seed now. AWS accepts
