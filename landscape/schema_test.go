@@ -1,7 +1,6 @@
 package landscape
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -10,24 +9,11 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/breakglass-dev/breakglass/internal/schematest"
 )
 
-func compileSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
-	if err != nil {
-		t.Fatalf("schema.json is not JSON: %v", err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("schema.json")
-	if err != nil {
-		t.Fatalf("compile schema.json: %v", err)
-	}
-	return sch
-}
+func compileSchema(t *testing.T) *jsonschema.Schema { return schematest.Compile(t, Schema) }
 
 // yamlAsJSON converts a YAML document to the JSON value an editor's schema
 // validator sees.
@@ -42,15 +28,7 @@ func yamlAsJSON(t *testing.T, data string) any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inst
+	return schematest.Instance(t, v)
 }
 
 func TestSchemaValidates(t *testing.T) {
