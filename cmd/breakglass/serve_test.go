@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,42 +35,7 @@ func startServe(t *testing.T, args ...string) (idpURL, awsURL string) {
 // IdP signing key) in configDir.
 func startServeIn(t *testing.T, configDir string, args ...string) (idpURL, awsURL string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	env := map[string]string{envConfigDir: configDir}
-	done := make(chan int, 1)
-	go func() {
-		argv := append([]string{"serve", "--idp-addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0"}, args...)
-		done <- run(ctx, argv, strings.NewReader(""), io.Discard, pw, func(k string) string { return env[k] })
-		pw.Close()
-	}()
-	idpRe := regexp.MustCompile(`msg="IdP listening" url=(\S+)`)
-	awsRe := regexp.MustCompile(`msg="AWS emulator listening" url=(\S+)`)
-	lines := bufio.NewScanner(pr)
-	for (idpURL == "" || awsURL == "") && lines.Scan() {
-		if m := idpRe.FindStringSubmatch(lines.Text()); m != nil {
-			idpURL = m[1]
-		}
-		if m := awsRe.FindStringSubmatch(lines.Text()); m != nil {
-			awsURL = m[1]
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if idpURL == "" || awsURL == "" {
-		cancel()
-		t.Fatal("serve did not report its URLs")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d after interrupt", code)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("serve did not stop after interrupt")
-		}
-	})
+	idpURL, awsURL, _ = startServeLines(t, map[string]string{envConfigDir: configDir}, args...)
 	return idpURL, awsURL
 }
 

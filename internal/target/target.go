@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -226,6 +227,8 @@ type AWSOptions struct {
 // credentials, and credentials for each other account.
 type Access struct {
 	Config aws.Config
+	// HTTPClient is Config's HTTP client, for other clients of the drill.
+	HTTPClient *http.Client
 	// Home is the caller's own account.
 	Home string
 	// Credentials returns credentials that act in account: the caller's
@@ -262,6 +265,14 @@ func ConnectAWS(ctx context.Context, o AWSOptions) (*Access, error) {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	// Keep the SDK's transport (it carries AWS_CA_BUNDLE and the proxy
+	// settings) and give every request its own body (ownBodies).
+	transport := http.DefaultTransport
+	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		transport = bc.GetTransport()
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: ownBodies{transport}}
+	cfg.HTTPClient = client
 	stsClient := sts.NewFromConfig(cfg)
 	me, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -287,7 +298,7 @@ func ConnectAWS(ctx context.Context, o AWSOptions) (*Access, error) {
 		assumed[account] = p
 		return p
 	}
-	return &Access{Config: cfg, Home: home, Credentials: creds}, nil
+	return &Access{Config: cfg, HTTPClient: client, Home: home, Credentials: creds}, nil
 }
 
 // AWS prepares a drill against real AWS accounts (ConnectAWS). The
@@ -310,7 +321,7 @@ func AWS(ctx context.Context, l *landscape.Landscape, key *certs.KeyPair, o AWSO
 		alerts[a.Name] = a.Pattern.JSON()
 	}
 	return &World{Target: scenarios.Target{
-		IdP: p, Endpoint: aws.ToString(access.Config.BaseEndpoint), HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		IdP: p, Endpoint: aws.ToString(access.Config.BaseEndpoint), HTTPClient: access.HTTPClient,
 		Credentials: access.Credentials, Region: access.Config.Region, ReadOnly: !o.AllowChanges, NoSignInPage: true, Alerts: alerts,
 	}}, nil
 }
