@@ -20,10 +20,14 @@ const (
 	// msgInvalidResponse is shown when the response has no usable Role
 	// attribute [R7]; the page adds "To logout, click here."
 	msgInvalidResponse = "Your request included an invalid SAML response."
-	// msgSwitchFailed is the console's answer to any refused role switch.
+	// msgSwitchFailed is the console's answer to any refused role switch
+	// (the Switch Role page's text; IAM User Guide, "Switch to an IAM role
+	// (console)", troubleshooting [R17]; docs/aws-behaviour.md).
 	msgSwitchFailed = "Invalid information in one or more fields. Check your information or contact your administrator."
 	// msgBadCredentials is the IAM user sign-in page's answer to a wrong
-	// account, user name, password or MFA code.
+	// account, user name, password or MFA code: one text, so the page does
+	// not say which field was wrong (the AWS sign-in page's text, observed;
+	// docs/aws-behaviour.md).
 	msgBadCredentials = "Your authentication information is incorrect. Please try again."
 )
 

@@ -117,8 +117,9 @@ type pendingMFA struct {
 // pendingLifetime bounds the time between the password and the MFA code.
 const pendingLifetime = 5 * time.Minute
 
-// iamConsoleSession is how long an IAM user's console session lasts
-// (the console signs IAM users out after 12 hours).
+// iamConsoleSession is how long an IAM user's console session lasts: the
+// console signs IAM users out after 12 hours (IAM User Guide, "How IAM
+// users sign in to AWS"; docs/aws-behaviour.md).
 const iamConsoleSession = 12 * time.Hour
 
 // Handler serves the sign-in and console pages.
